@@ -1,0 +1,42 @@
+# microgpt, step by step. `make` lists the verbs.
+# Steps need nothing but python3; `make test` (and the notebook/docs verbs) build a pinned .venv.
+# Knobs pass through to the steps, e.g. `make step5 NUM_STEPS=50`.
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+
+.DEFAULT_GOAL := help
+.PHONY: help data test clean diffs venv
+
+help: ## list the verbs
+	@echo "microgpt, step by step — verbs:"
+	@echo "  make step0 … make step5  run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
+	@echo "  make diff1 … make diff5   show what step N adds to step N-1; make diffs shows them all"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+step%: ## (stepN) run steps/trainN.py
+	$(PYTHON) steps/train$*.py
+
+diff%: ## (diffN) the diff trainN-1 -> trainN
+	@$(PYTHON) tools/diff.py $*
+
+diffs: ## every diff, in order
+	@$(PYTHON) tools/diff.py --all
+
+data: ## download data/names.txt now (the steps do it on first use)
+	$(PYTHON) tools/dataset.py
+
+venv: $(VENV)/.installed ## build the pinned environment (.venv) used by tests and notebooks
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+test: $(VENV)/.installed ## run every test (builds .venv on first use)
+	$(VPY) -m pytest -q
+
+clean: ## remove the venv, caches and built docs (keeps data/names.txt)
+	rm -rf $(VENV) .pytest_cache docs/_build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

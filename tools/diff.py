@@ -1,0 +1,110 @@
+"""Print the lesson of a step: the unified diff from the step before it.
+
+    python3 tools/diff.py 3          # train2.py -> train3.py
+    python3 tools/diff.py --all      # every diff, in order
+    python3 tools/diff.py --count    # changed lines per step, code only (no prose, comments, blanks)
+
+Colour is used when stdout is a terminal (and NO_COLOR is not set).
+"""
+
+import difflib
+import io
+import os
+import re
+import sys
+import tokenize
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STEPS = os.path.join(ROOT, "steps")
+COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+RESET, BOLD = "\033[0m", "\033[1m"
+
+
+def step_path(n):
+    return os.path.join(STEPS, f"train{n}.py")
+
+
+def steps():
+    """The step numbers that exist, in order."""
+    found = (re.fullmatch(r"train(\d+)\.py", name) for name in os.listdir(STEPS))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def read(n):
+    with open(step_path(n), encoding="utf-8") as f:
+        return f.read()
+
+
+def title(n):
+    """The step's one-line idea: the first Markdown heading of its docstring."""
+    for line in read(n).splitlines():
+        if line.startswith("# Step"):
+            return line.lstrip("# ").strip()
+    return f"train{n}"
+
+
+def unified(n):
+    old, new = read(n - 1).splitlines(keepends=True), read(n).splitlines(keepends=True)
+    return list(difflib.unified_diff(old, new, f"steps/train{n - 1}.py", f"steps/train{n}.py"))
+
+
+def paint(line, colour):
+    if not colour:
+        return line
+    if line.startswith(("+++", "---")):
+        return BOLD + line.rstrip("\n") + RESET + "\n"
+    code = COLOURS.get(line[:1])
+    return code + line.rstrip("\n") + RESET + "\n" if code else line
+
+
+def code_lines(source):
+    """The lines that are code: no docstrings/Markdown cells, comments or blank lines."""
+    strip = set()
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    for i, tok in enumerate(tokens):
+        before = tokens[i - 1].type if i else tokenize.NEWLINE
+        if tok.type == tokenize.STRING and before in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
+            strip.update(range(tok.start[0], tok.end[0] + 1))  # a bare string statement: prose
+    out = []
+    for number, line in enumerate(source.splitlines(), 1):
+        if number in strip:
+            continue
+        line = re.sub(r"\s+#.*$", "", line) if "#" in line else line  # trailing comment
+        if line.strip() and not line.lstrip().startswith("#"):
+            out.append(line.rstrip() + "\n")
+    return out
+
+
+def count(n):
+    """Changed code lines from train{n-1} to train{n}, counted like `diff | grep -c '^[<>]'`."""
+    diff = difflib.unified_diff(code_lines(read(n - 1)), code_lines(read(n)), n=0)
+    return sum(1 for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def main(argv):
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    available = steps()
+    if argv[1:] == ["--count"]:
+        counts = {n: count(n) for n in available[1:]}
+        for n, c in counts.items():
+            print(f"train{n - 1} -> train{n}: {c:4d} changed code lines  ({title(n)})")
+        print(f"total: {sum(counts.values())}")
+        return 0
+    if argv[1:] == ["--all"]:
+        wanted = available[1:]
+    elif len(argv) == 2 and argv[1].isdigit() and int(argv[1]) in available[1:]:
+        wanted = [int(argv[1])]
+    else:
+        choices = ", ".join(str(n) for n in available[1:]) or "none yet"
+        print(f"error: usage: tools/diff.py N | --all | --count  (N is a step with a previous one: {choices})", file=sys.stderr)
+        return 2
+    for n in wanted:
+        head = f"train{n - 1}.py -> train{n}.py: {title(n)}"
+        print((BOLD + head + RESET) if colour else head)
+        sys.stdout.writelines(paint(line, colour) for line in unified(n))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
