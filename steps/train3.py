@@ -1,0 +1,267 @@
+# %% [markdown]
+"""
+# Step 3 — context: position embeddings, attention, RMSNorm, residuals
+
+Steps 1 and 2 predict the next letter from the current one alone. Here every position can
+look back at the whole name so far. Each token also gets a position embedding, so the model
+knows where it is. Self-attention lets it pick, by content, which earlier positions matter:
+each position emits a query, a key and a value; a position's output is the average of the
+earlier values, weighted by how well its query matches their keys. RMSNorm keeps the vectors
+at a steady scale, and residual connections add each block's output to its input, so the
+gradient has a short path back to the embeddings. A separate output head maps to logits.
+
+- Same as step 2: dataset, tokenizer, `Value` and its `backward()`, SGD with linear decay.
+- Different: the model (and its parameters), the learning rate (0.1), a context of at most
+  `BLOCK_SIZE` tokens per name.
+- New: `wpe`, `rmsnorm`, one attention head with a key/value cache, residual connections,
+  `lm_head`.
+"""
+
+# %%
+import math
+import os
+import random
+import subprocess
+import sys
+
+random.seed(42)  # one seed for the whole run: same shuffle, same init, same samples every time
+
+
+def knob(name, default):
+    """A hyperparameter that the environment may override, e.g. NUM_STEPS=20 (quick mode)."""
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit() or int(value) <= 0:
+        sys.exit(f"error: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
+STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
+BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest context the model sees, and the longest name we sample
+NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
+N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
+
+# %% [markdown]
+# ## Dataset
+# One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
+# Set `DATASET=path/to/file.txt` to learn from your own list instead.
+
+# %%
+# The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__" in globals() else os.path.abspath("..")
+path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
+if not os.environ.get("DATASET") and not os.path.exists(path) and subprocess.call([sys.executable, os.path.join(root, "tools", "dataset.py"), path]):
+    sys.exit(1)  # tools/dataset.py has already said what went wrong and what to do
+if not os.path.isfile(path):
+    sys.exit(f"error: dataset {path} not found (DATASET must name a text file with one name per line)")
+with open(path, encoding="utf-8") as f:
+    docs = [line.strip() for line in f.read().strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
+if not docs:
+    sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")
+random.shuffle(docs)
+print(f"num docs: {len(docs)}")
+
+# %% [markdown]
+# ## Tokenizer
+# Every distinct character gets an integer id; one extra token, BOS, marks where a name
+# begins and ends, so the model can learn which letters start and finish names.
+
+# %%
+chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself
+BOS = len(chars)  # the id of the begin/end-of-sequence token
+vocab_size = len(chars) + 1
+print(f"vocab size: {vocab_size}")
+
+# %% [markdown]
+# ## Autograd
+# A `Value` is one number that remembers how it was made: its inputs (`children`) and the
+# derivative of the result with respect to each input (`local_grads`). `backward()` walks the
+# graph from the loss back to the parameters and applies the chain rule: every node passes
+# `local_grad * its own grad` on to each input.
+
+# %%
+class Value:
+    __slots__ = ("data", "grad", "children", "local_grads")
+
+    def __init__(self, data, children=(), local_grads=()):
+        self.data = data  # the number itself, computed in the forward pass
+        self.grad = 0  # d loss / d self, filled in by backward()
+        self.children = children
+        self.local_grads = local_grads  # d self / d child, one per child
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), (1, 1))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __pow__(self, k):  # k is a plain number
+        return Value(self.data**k, (self,), (k * self.data ** (k - 1),))
+
+    def log(self):
+        return Value(math.log(self.data), (self,), (1 / self.data,))
+
+    def exp(self):
+        return Value(math.exp(self.data), (self,), (math.exp(self.data),))
+
+    def relu(self):
+        return Value(max(0, self.data), (self,), (float(self.data > 0),))
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other**-1
+
+    def __rtruediv__(self, other):
+        return other * self**-1
+
+    def backward(self):
+        # Order the graph so that every node comes after all the nodes it was made from...
+        topo, visited = [], set()
+
+        def build(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v.children:
+                    build(child)
+                topo.append(v)
+
+        build(self)
+        # ...then walk it backwards: a node's grad is complete before it is passed on.
+        self.grad = 1
+        for v in reversed(topo):
+            for child, local_grad in zip(v.children, v.local_grads):
+                child.grad += local_grad * v.grad
+
+
+# %% [markdown]
+# ## Parameters
+# Every weight matrix starts as small random numbers (Gaussian, standard deviation 0.08).
+# The order of creation fixes which random numbers each matrix gets, so every step from 3 on
+# creates them in the same order: token and position embeddings, the output head, then each layer.
+
+# %%
+def matrix(nout, nin, std=0.08):
+    return [[Value(random.gauss(0, std)) for _ in range(nin)] for _ in range(nout)]
+
+
+state_dict = {"wte": matrix(vocab_size, N_EMBD), "wpe": matrix(BLOCK_SIZE, N_EMBD), "lm_head": matrix(vocab_size, N_EMBD)}
+state_dict["attn_wq"] = matrix(N_EMBD, N_EMBD)
+state_dict["attn_wk"] = matrix(N_EMBD, N_EMBD)
+state_dict["attn_wv"] = matrix(N_EMBD, N_EMBD)
+state_dict["attn_wo"] = matrix(N_EMBD, N_EMBD)
+state_dict["mlp_fc1"] = matrix(4 * N_EMBD, N_EMBD)
+state_dict["mlp_fc2"] = matrix(N_EMBD, 4 * N_EMBD)
+params = [p for mat in state_dict.values() for row in mat for p in row]
+print(f"num params: {len(params)}")
+
+# %% [markdown]
+# ## Model
+# One token at a time: its embedding plus its position's embedding, normalised, then one
+# block: attention over the keys and values cached for the earlier positions, and an MLP, each
+# wrapped in a residual connection (`x + block(x)`). Attention scores are dot products
+# $q \cdot k_t / \sqrt{d}$, turned into weights by softmax; the output is $\sum_t w_t v_t$.
+# RMSNorm divides a vector by its root mean square, $x / \sqrt{\mathrm{mean}(x^2) + 10^{-5}}$.
+# The output head turns the final vector into one logit per token of the vocabulary.
+
+# %%
+def linear(x, w):
+    return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
+
+
+def softmax(logits):
+    top = max(v.data for v in logits)  # subtracting the largest logit keeps exp() from overflowing
+    exps = [(v - top).exp() for v in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def rmsnorm(x):
+    scale = (sum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def gpt(token, pos, keys, values):
+    x = [t + p for t, p in zip(state_dict["wte"][token], state_dict["wpe"][pos])]
+    x = rmsnorm(x)
+    residual = x
+    x = rmsnorm(x)
+    q = linear(x, state_dict["attn_wq"])
+    k = linear(x, state_dict["attn_wk"])
+    v = linear(x, state_dict["attn_wv"])
+    keys.append(k)
+    values.append(v)
+    scores = [sum(qj * kj for qj, kj in zip(q, kt)) / N_EMBD**0.5 for kt in keys]
+    weights = softmax(scores)
+    x = [sum(w * vt[j] for w, vt in zip(weights, values)) for j in range(N_EMBD)]
+    x = linear(x, state_dict["attn_wo"])
+    x = [a + b for a, b in zip(x, residual)]
+    residual = x
+    x = rmsnorm(x)
+    x = [xi.relu() for xi in linear(x, state_dict["mlp_fc1"])]
+    x = linear(x, state_dict["mlp_fc2"])
+    x = [a + b for a, b in zip(x, residual)]
+    return linear(x, state_dict["lm_head"])
+
+
+# %% [markdown]
+# ## Training
+# For each name: run the model over its tokens, average $-\log p(\text{next token})$, call
+# `backward()`, and take one SGD step, $p \leftarrow p - \eta_t \, \partial L / \partial p$.
+#
+# Try this: compare the loss after 200 steps with step 2's (`NUM_STEPS=200` for both). What does context buy?
+
+# %%
+learning_rate = 0.1
+for step in range(STOP_AFTER):
+    doc = docs[step % len(docs)]
+    tokens = [BOS] + [chars.index(ch) for ch in doc] + [BOS]
+    n = min(BLOCK_SIZE, len(tokens) - 1)
+    keys, values = [], []
+    losses = []
+    for pos in range(n):
+        probs = softmax(gpt(tokens[pos], pos, keys, values))
+        losses.append(-probs[tokens[pos + 1]].log())
+    loss = (1 / n) * sum(losses)
+    loss.backward()
+    lr_t = learning_rate * (1 - step / NUM_STEPS)  # linear decay to zero over NUM_STEPS
+    for p in params:
+        p.data -= lr_t * p.grad
+        p.grad = 0
+    print(f"step {step + 1:4d} / {NUM_STEPS:4d} | loss {loss.data:.4f}")
+
+# %% [markdown]
+# ## Sampling
+# Start from BOS and feed each sampled token back in. Dividing the logits by a temperature
+# below 1 sharpens the distribution: safer, more typical names.
+#
+# Try this: sample at temperature 1.0, then 0.2. What changes?
+
+# %%
+temperature = 0.5
+print("\n--- inference (new, hallucinated names) ---")
+for i in range(NUM_SAMPLES):
+    keys, values = [], []
+    token, name = BOS, []
+    for pos in range(BLOCK_SIZE):
+        probs = softmax([logit / temperature for logit in gpt(token, pos, keys, values)])
+        token = random.choices(range(vocab_size), weights=[p.data for p in probs])[0]
+        if token == BOS:
+            break
+        name.append(chars[token])
+    print(f"sample {i + 1:2d}: {''.join(name)}")
