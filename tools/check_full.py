@@ -1,0 +1,101 @@
+"""The full-length check: every step with its defaults against the golden figures.
+
+    python3 tools/check_full.py          # make check-full; about 2 minutes on 2 cores
+
+train5 must print exactly the reference microgpt's log (../shared/reference/train5.log, or the
+copy of its figures below when that folder is absent) and end with weights whose sha256 is the
+one recorded from the straightforward implementation, bit for bit. train0, train1 and train4
+must reproduce the reference progression's figures, and train2 must print train1's output.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE_LOG = os.path.join(os.path.dirname(ROOT), "shared", "reference", "train5.log")
+# sha256 of train5's final weights (float.hex of every parameter, one per line, in order),
+# recorded from the straightforward implementation before any speed work (commit 6e4c083).
+WEIGHTS_SHA256 = os.path.join(ROOT, "tests", "golden", "train5_weights.sha256")
+GOLDEN = {  # step: (first loss, last loss, mean of the last 100, the 20 samples)
+    0: (3.2958, 2.7177, 2.4416, "enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan "
+        "ravbrieeligsonal kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy"),
+    1: (3.2978, 2.6873, 2.4389, "aylan an ma jara sa ann cah an anelisa an jan alinada ja relon lan canen do ma iann n"),
+    4: (3.3660, 2.6438, 2.3074, "jalyn annze jaenn aren namah karia ylian anna avan sarare konna keylen keran alerin "
+        "darar kanne kana kara alela anrie"),
+    5: (3.3660, 2.6497, 2.2761, "kamon ann karai jaire vialan karia yeran anna areli kaina konna keylen liole alerin "
+        "earan lenne kana lara alela anton"),
+}
+WEIGHTS_DUMP = """
+import runpy, sys
+env = runpy.run_path(sys.argv[1], run_name="__main__")
+params = [p for p in env.get("params", []) if hasattr(p, "data")]  # the autograd steps' Values
+if params:
+    sys.stderr.write("weights " + "\\n".join(float(p.data).hex() for p in params))
+"""
+
+
+def run(step):
+    """Run a step with its defaults; return its output and the sha256 of its final weights (if any)."""
+    path = os.path.join(ROOT, "steps", f"train{step}.py")
+    env = {k: v for k, v in os.environ.items() if k not in ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD",
+                                                            "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")}
+    result = subprocess.run([sys.executable, "-c", WEIGHTS_DUMP, path], env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"error: train{step} failed:\n{result.stderr[-2000:]}")
+    weights = result.stderr.rsplit("weights ", 1)[1] if "weights " in result.stderr else ""
+    return result.stdout, hashlib.sha256(weights.encode()).hexdigest() if weights else None
+
+
+def figures(output):
+    losses = [float(line.rsplit(" ", 1)[1]) for line in output.splitlines() if line.startswith("step ")]
+    names = [line.split(": ", 1)[1] if ": " in line else "" for line in output.splitlines() if line.startswith("sample ")]
+    return losses[0], losses[-1], round(sum(losses[-100:]) / 100, 4), " ".join(names)
+
+
+def without_gradient_check(output):
+    return "".join(line for line in output.splitlines(True) if not line.startswith("gradient check"))
+
+
+def compare_log(output, reference):
+    mine, theirs = output.splitlines(), reference.splitlines()
+    for i, (a, b) in enumerate(zip(mine, theirs), 1):
+        if a != b:
+            return f"line {i} differs: {a!r} vs reference {b!r}"
+    return None if len(mine) == len(theirs) else f"{len(mine)} lines vs reference {len(theirs)}"
+
+
+def main():
+    failures = []
+    outputs = {}
+    with open(WEIGHTS_SHA256, encoding="utf-8") as f:
+        golden_weights = f.read().split()[0]
+    for step in sorted(int(f[5:-3]) for f in os.listdir(os.path.join(ROOT, "steps")) if f.startswith("train")):
+        print(f"train{step}: running with defaults …", flush=True)
+        outputs[step], weights = run(step)
+        if step in GOLDEN:
+            got, want = figures(outputs[step]), GOLDEN[step]
+            for label, a, b in zip(("first loss", "last loss", "mean of last 100", "samples"), got, want):
+                if a != b:
+                    failures.append(f"train{step}: {label} {a!r}, expected {b!r}")
+        if step == 2 and outputs[2] != without_gradient_check(outputs[1]):
+            failures.append("train2: output differs from train1's")
+        if step == 5:
+            if os.path.exists(REFERENCE_LOG):
+                with open(REFERENCE_LOG, encoding="utf-8") as f:
+                    problem = compare_log(outputs[5], f.read())
+                if problem:
+                    failures.append(f"train5 vs the reference log: {problem}")
+            if weights != golden_weights:
+                failures.append(f"train5: final weights sha256 {weights[:16]}…, expected {golden_weights[:16]}…")
+    if failures:
+        print("\n".join(["DIFFERENT:"] + failures))
+        return 1
+    print("identical: train5 prints the reference log line for line and ends with the golden weights (sha256 "
+          f"{golden_weights[:16]}…); train0, train1, train4 match the reference figures; train2 prints train1's output")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
