@@ -7,7 +7,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help data test clean diffs venv
+.PHONY: help data test clean diffs venv check-full bench notebooks lab
 
 help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
@@ -37,6 +37,23 @@ $(VENV)/.installed: requirements.txt
 test: $(VENV)/.installed ## run every test (builds .venv on first use)
 	$(VPY) -m pytest -q
 
+check-full: ## the full-length check: train5 against the reference log and golden weights (~2 min)
+	$(PYTHON) tools/check_full.py
+
+bench: ## time every step with its defaults; writes docs/bench.md (BENCH_ARGS="--baseline REV" for a ratio)
+	$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
 clean: ## remove the venv, caches and built docs (keeps data/names.txt)
 	rm -rf $(VENV) .pytest_cache docs/_build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+notebooks: $(VENV)/.installed ## regenerate notebooks/trainN.ipynb from steps/trainN.py
+	$(VPY) tools/notebooks.py
+
+# LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
+lab: $(VENV)/.lab-installed ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)
+	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
+
+$(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt
+	touch $@

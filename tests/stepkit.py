@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -66,3 +67,19 @@ def samples(output):
 def write(path, text, newline="\n"):
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return path
+
+
+def step_numbers():
+    """The steps that exist right now (steps/trainN.py), in order: tests parametrize over these."""
+    found = (re.fullmatch(r"train(\d+)\.py", path.name) for path in STEPS.iterdir())
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def run_notebook(nb, **knobs):
+    """Execute a notebook (in place) as a student would: one fresh kernel, cwd notebooks/; return its printed text."""
+    from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
+
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    client.execute(env=environment(knobs))
+    return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
