@@ -51,7 +51,8 @@ def run(step):
 def figures(output):
     losses = [float(line.rsplit(" ", 1)[1]) for line in output.splitlines() if line.startswith("step ")]
     names = [line.split(": ", 1)[1] if ": " in line else "" for line in output.splitlines() if line.startswith("sample ")]
-    return losses[0], losses[-1], round(sum(losses[-100:]) / 100, 4), " ".join(names)
+    last = losses[-100:]
+    return losses[0], losses[-1], round(sum(last) / len(last), 4), " ".join(names)
 
 
 def without_gradient_check(output):
