@@ -3,6 +3,7 @@
 Quick runs only (a few training steps each); the full 1000-step comparison is `make check-full`.
 """
 
+import hashlib
 import math
 import random
 import re
@@ -229,6 +230,13 @@ def test_train5_reproduces_the_reference_log_for_its_first_steps():
     reference = (REFERENCE / "train5.log").read_text().splitlines()
     result = run(5, STOP_AFTER=k, NUM_SAMPLES=1)
     assert result.stdout.splitlines()[: 3 + k] == reference[: 3 + k]
+
+
+def test_train5_weights_after_five_steps_are_bit_identical_to_the_straightforward_implementation():
+    """Recorded from commit 6e4c083 (before the speed work): sha256 of float.hex of every weight."""
+    env, _ = execute(5, STOP_AFTER=5, NUM_SAMPLES=1)
+    weights = "\n".join(float(p.data).hex() for p in env["params"])
+    assert hashlib.sha256(weights.encode()).hexdigest() == "15fab3919d3a53734c8eeb56c0f0bfff089f3afec72460c262af99ed8dce85ec"
 
 
 def test_train4_reproduces_the_reference_progression_for_its_first_steps():
