@@ -47,8 +47,23 @@ clean: ## remove the venv, caches and built docs (keeps data/names.txt)
 	rm -rf $(VENV) .pytest_cache docs/_build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-notebooks: $(VENV)/.installed ## regenerate notebooks/trainN.ipynb from steps/trainN.py
+notebooks: $(VENV)/.installed ## regenerate notebooks/trainN.ipynb from steps/trainN.py, and the student versions
 	$(VPY) tools/notebooks.py
+	$(VPY) tools/exercises.py
+
+.PHONY: exercises
+exercises: $(VENV)/.installed ## regenerate only the student notebooks notebooks/exercises/trainN.ipynb (blanks + checks)
+	$(VPY) tools/exercises.py
+
+.PHONY: docs ladder docs-check
+docs: $(VENV)/.installed ## build the site into docs/_build/ from the committed ladder (DOCS_ARGS=--quick: no ladder needed)
+	$(VPY) tools/docs.py $(DOCS_ARGS)
+
+ladder: $(VENV)/.installed ## re-run every step full length (~3 min): docs/ladder.md, ladder.json, loss_curves.svg/.png
+	$(VPY) tools/ladder.py
+
+docs-check: docs ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
+	$(VPY) tools/screenshot.py
 
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
 lab: $(VENV)/.lab-installed ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)

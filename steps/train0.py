@@ -79,8 +79,11 @@ counts = [[0] * vocab_size for _ in range(vocab_size)]
 
 
 def probabilities(row):
+    ### BEGIN SOLUTION
+    # HINT: one probability per count in row, with add-one smoothing (the formula above)
     total = sum(row) + vocab_size
     return [(count + 1) / total for count in row]
+    ### END SOLUTION
 
 
 # %% [markdown]

@@ -143,10 +143,13 @@ def numerical_gradient(tokens, eps=1e-5):
 
 def linear_backward(x, w, dy, dw):
     """For y = linear(x, w): add dL/dw into dw, and return dL/dx."""
+    ### BEGIN SOLUTION
+    # HINT: add dy[i] * x[j] into every dw[i][j], and return dx with dx[j] = sum over i of w[i][j] * dy[i]
     for i, dyi in enumerate(dy):
         for j, xj in enumerate(x):
             dw[i][j] += dyi * xj
     return [sum(w[i][j] * dy[i] for i in range(len(w))) for j in range(len(x))]
+    ### END SOLUTION
 
 
 def analytic_gradient(tokens):
@@ -162,9 +165,15 @@ def analytic_gradient(tokens):
         probs = softmax(linear(a, state_dict["mlp_fc2"]))
         losses.append(-math.log(probs[target]))
         # backward, in the reverse order
+        ### BEGIN SOLUTION
+        # HINT: dlogits[i] is (probs[i] - 1) / n for the target token and probs[i] / n for every other token
         dlogits = [(1 / n) * (p - (i == target)) for i, p in enumerate(probs)]
+        ### END SOLUTION
         da = linear_backward(a, state_dict["mlp_fc2"], dlogits, grad["mlp_fc2"])
+        ### BEGIN SOLUTION
+        # HINT: the ReLU passes da[i] on where h[i] > 0, and 0.0 where it was not
         dh = [d if hi > 0 else 0.0 for d, hi in zip(da, h)]
+        ### END SOLUTION
         dx = linear_backward(x, state_dict["mlp_fc1"], dh, grad["mlp_fc1"])
         grad["wte"][token] = [g + d for g, d in zip(grad["wte"][token], dx)]
     return (1 / n) * sum(losses), [g for mat in grad.values() for row in mat for g in row]

@@ -96,13 +96,22 @@ class Value:
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
+        ### BEGIN SOLUTION
+        # HINT: a Value for the product, its children (self, other), and d(xy)/dx and d(xy)/dy as local_grads
         return Value(self.data * other.data, (self, other), (other.data, self.data))
+        ### END SOLUTION
 
     def __pow__(self, k):  # k is a plain number
+        ### BEGIN SOLUTION
+        # HINT: a Value for self.data to the power k, its child self, and d(x**k)/dx as its local gradient
         return Value(self.data**k, (self,), (k * self.data ** (k - 1),))
+        ### END SOLUTION
 
     def log(self):
+        ### BEGIN SOLUTION
+        # HINT: a Value for the natural log of self.data, its child self, and d(log x)/dx as its local gradient
         return Value(math.log(self.data), (self,), (1 / self.data,))
+        ### END SOLUTION
 
     def exp(self):
         return Value(math.exp(self.data), (self,), (math.exp(self.data),))
@@ -132,6 +141,8 @@ class Value:
         return other * self**-1
 
     def backward(self):
+        ### BEGIN SOLUTION
+        # HINT: sort the graph (each node after its children); from self (grad 1) back, add local_grad * grad into each child's grad
         # Order the graph so that every node comes after all the nodes it was made from:
         # depth-first, first child first. The stack replaces recursion, which is slower, limits
         # the depth, and (as a nested function calling itself) would be a reference cycle.
@@ -152,11 +163,12 @@ class Value:
             grad = v.grad
             for child, local_grad in zip(v.children, v.local_grads):
                 child.grad += local_grad * grad
+        ### END SOLUTION
 
 
-# A training step builds a graph of ~60,000 Values and then drops it. The graph has no reference
-# cycles, so reference counting frees it at once; the cycle collector would only re-scan
-# millions of live nodes while we build them (over half the run time). Switch it off.
+# Every training step builds a graph of thousands of Values and then drops it. The graph has no
+# reference cycles, so reference counting frees it at once; the cycle collector would only keep
+# re-scanning live nodes while we build them (about 15% of the run time). Switch it off.
 gc.disable()
 
 
@@ -192,9 +204,9 @@ print(f"num params: {len(params)}")
 
 # %%
 def linear(x, w):
-    # One Value per output instead of a product and a running sum per weight (2 Values per
-    # weight were 90% of the graph). The forward adds the same products in the same order; the
-    # local gradients of a dot product are the other side's values: d out/d w_i = x_i, d out/d x_i = w_i.
+    # One Value per output, not a product and a running sum per weight: sum(wi * xi ...) would
+    # give the same numbers with 6x more Values (64,000 per step in step 5; creating them was most
+    # of the time). A dot product's local gradients are the other side: d/dw_i = x_i, d/dx_i = w_i.
     xs = [xi.data for xi in x]
     out = []
     for row in w:
@@ -214,8 +226,11 @@ def softmax(logits):
 
 
 def rmsnorm(x):
+    ### BEGIN SOLUTION
+    # HINT: multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5), with Value operations
     scale = (sum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
     return [xi * scale for xi in x]
+    ### END SOLUTION
 
 
 def gpt(token, pos, keys, values):
@@ -228,9 +243,12 @@ def gpt(token, pos, keys, values):
     v = linear(x, state_dict["attn_wv"])
     keys.append(k)
     values.append(v)
+    ### BEGIN SOLUTION
+    # HINT: scores[t] = q . keys[t] / sqrt(N_EMBD); weights = softmax(scores); x[j] = sum over t of weights[t] * values[t][j]
     scores = [sum(qj * kj for qj, kj in zip(q, kt)) / N_EMBD**0.5 for kt in keys]
     weights = softmax(scores)
     x = [sum(w * vt[j] for w, vt in zip(weights, values)) for j in range(N_EMBD)]
+    ### END SOLUTION
     x = linear(x, state_dict["attn_wo"])
     x = [a + b for a, b in zip(x, residual)]
     residual = x

@@ -8,7 +8,7 @@ the gradient (momentum) and of its square (its typical size), and steps by their
 parameter gets a step size of its own, and noisy one-name gradients are smoothed over time.
 
 - Same as step 4: dataset, tokenizer, `Value`, the parameters and their order, the model.
-- Different: the update rule in the training loop, and the learning rate (0.01).
+- Different: the update rule (`adam`, called once per training step), and the learning rate (0.01).
 - New: Adam's two buffers `m` and `v`, their bias correction, and its three constants.
 
 With its defaults this file is numerically the reference microgpt: 4,192 parameters, the same
@@ -99,13 +99,22 @@ class Value:
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
+        ### BEGIN SOLUTION
+        # HINT: a Value for the product, its children (self, other), and d(xy)/dx and d(xy)/dy as local_grads
         return Value(self.data * other.data, (self, other), (other.data, self.data))
+        ### END SOLUTION
 
     def __pow__(self, k):  # k is a plain number
+        ### BEGIN SOLUTION
+        # HINT: a Value for self.data to the power k, its child self, and d(x**k)/dx as its local gradient
         return Value(self.data**k, (self,), (k * self.data ** (k - 1),))
+        ### END SOLUTION
 
     def log(self):
+        ### BEGIN SOLUTION
+        # HINT: a Value for the natural log of self.data, its child self, and d(log x)/dx as its local gradient
         return Value(math.log(self.data), (self,), (1 / self.data,))
+        ### END SOLUTION
 
     def exp(self):
         return Value(math.exp(self.data), (self,), (math.exp(self.data),))
@@ -135,6 +144,8 @@ class Value:
         return other * self**-1
 
     def backward(self):
+        ### BEGIN SOLUTION
+        # HINT: sort the graph (each node after its children); from self (grad 1) back, add local_grad * grad into each child's grad
         # Order the graph so that every node comes after all the nodes it was made from:
         # depth-first, first child first. The stack replaces recursion, which is slower, limits
         # the depth, and (as a nested function calling itself) would be a reference cycle.
@@ -155,11 +166,12 @@ class Value:
             grad = v.grad
             for child, local_grad in zip(v.children, v.local_grads):
                 child.grad += local_grad * grad
+        ### END SOLUTION
 
 
-# A training step builds a graph of ~60,000 Values and then drops it. The graph has no reference
-# cycles, so reference counting frees it at once; the cycle collector would only re-scan
-# millions of live nodes while we build them (over half the run time). Switch it off.
+# Every training step builds a graph of thousands of Values and then drops it. The graph has no
+# reference cycles, so reference counting frees it at once; the cycle collector would only keep
+# re-scanning live nodes while we build them (about 15% of the run time). Switch it off.
 gc.disable()
 
 
@@ -194,9 +206,9 @@ print(f"num params: {len(params)}")
 
 # %%
 def linear(x, w):
-    # One Value per output instead of a product and a running sum per weight (2 Values per
-    # weight were 90% of the graph). The forward adds the same products in the same order; the
-    # local gradients of a dot product are the other side's values: d out/d w_i = x_i, d out/d x_i = w_i.
+    # One Value per output, not a product and a running sum per weight: sum(wi * xi ...) would
+    # give the same numbers with 6x more Values (64,000 per step in step 5; creating them was most
+    # of the time). A dot product's local gradients are the other side: d/dw_i = x_i, d/dx_i = w_i.
     xs = [xi.data for xi in x]
     out = []
     for row in w:
@@ -216,8 +228,11 @@ def softmax(logits):
 
 
 def rmsnorm(x):
+    ### BEGIN SOLUTION
+    # HINT: multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5), with Value operations
     scale = (sum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
     return [xi * scale for xi in x]
+    ### END SOLUTION
 
 
 def gpt(token, pos, keys, values):
@@ -231,6 +246,8 @@ def gpt(token, pos, keys, values):
         v = linear(x, state_dict[f"layer{i}.attn_wv"])
         keys[i].append(k)
         values[i].append(v)
+        ### BEGIN SOLUTION
+        # HINT: per head: attend with its HEAD_DIM-wide slice of q, keys[i], values[i] (scores / sqrt(HEAD_DIM)); concatenate into heads
         heads = []
         for h in range(N_HEAD):
             s = slice(h * HEAD_DIM, (h + 1) * HEAD_DIM)  # this head's share of q, k and v
@@ -238,6 +255,7 @@ def gpt(token, pos, keys, values):
             scores = [sum(qj * kj for qj, kj in zip(q_h, kt)) / HEAD_DIM**0.5 for kt in k_h]
             weights = softmax(scores)
             heads += [sum(w * vt[j] for w, vt in zip(weights, v_h)) for j in range(HEAD_DIM)]
+        ### END SOLUTION
         x = linear(heads, state_dict[f"layer{i}.attn_wo"])
         x = [a + b for a, b in zip(x, residual)]
         residual = x
@@ -262,6 +280,21 @@ def gpt(token, pos, keys, values):
 learning_rate, beta1, beta2, eps = 0.01, 0.85, 0.99, 1e-8
 m = [0.0] * len(params)  # running mean of each parameter's gradient
 v = [0.0] * len(params)  # running mean of its square
+
+
+def adam(params, m, v, step, lr_t):
+    """Update every parameter from its .grad by Adam's rule, at training step `step` (from 0)."""
+    ### BEGIN SOLUTION
+    # HINT: for each p: update m[i] and v[i]; m_hat, v_hat undo their bias (step + 1 updates); p.data -= lr_t * m_hat / (sqrt(v_hat) + eps)
+    for i, p in enumerate(params):
+        m[i] = beta1 * m[i] + (1 - beta1) * p.grad
+        v[i] = beta2 * v[i] + (1 - beta2) * p.grad**2
+        m_hat = m[i] / (1 - beta1 ** (step + 1))
+        v_hat = v[i] / (1 - beta2 ** (step + 1))
+        p.data -= lr_t * m_hat / (v_hat**0.5 + eps)
+    ### END SOLUTION
+
+
 for step in range(STOP_AFTER):
     doc = docs[step % len(docs)]
     tokens = [BOS] + [chars.index(ch) for ch in doc] + [BOS]
@@ -274,12 +307,8 @@ for step in range(STOP_AFTER):
     loss = (1 / n) * sum(losses)
     loss.backward()
     lr_t = learning_rate * (1 - step / NUM_STEPS)  # linear decay to zero over NUM_STEPS
-    for i, p in enumerate(params):
-        m[i] = beta1 * m[i] + (1 - beta1) * p.grad
-        v[i] = beta2 * v[i] + (1 - beta2) * p.grad**2
-        m_hat = m[i] / (1 - beta1 ** (step + 1))
-        v_hat = v[i] / (1 - beta2 ** (step + 1))
-        p.data -= lr_t * m_hat / (v_hat**0.5 + eps)
+    adam(params, m, v, step, lr_t)
+    for p in params:
         p.grad = 0
     print(f"step {step + 1:4d} / {NUM_STEPS:4d} | loss {loss.data:.4f}")
 

@@ -1,0 +1,375 @@
+"""The exercises: every checker passes the step's own solution, fails the blank stub and fails
+plausible wrong answers; the student notebooks are generated, in sync, and run as a student runs them.
+
+The solutions are the real functions of each step, run in quick mode in this process (stepkit's
+execute). A blank or a wrong answer is the same top-level function or class re-executed, from the
+student source (stubs) or from the step's source with one plausible mistake edited in, in a copy
+of the step's globals; then the check cell's own code is evaluated there.
+"""
+
+import ast
+import asyncio
+import shutil
+import sys
+
+import nbformat
+import pytest
+
+from stepkit import ROOT, environment, execute, losses, samples, step_numbers
+
+sys.path.insert(0, str(ROOT / "tools"))
+import check  # noqa: E402
+import exercises  # noqa: E402
+
+STEPS = step_numbers()
+KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 8, "N_HEAD": 2}  # small and quick; N_EMBD / N_HEAD = 4
+NOTEBOOK_KNOBS = {"NUM_STEPS": 2, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}
+ALL = [(n, name) for n in STEPS for name, _, _ in exercises.exercises(n)]
+IDS = [f"train{n}:{name}" for n, name in ALL]
+
+# Plausible mistakes, as edits of the step's source: {(step, exercise): {what: [(old, new), ...]}}.
+BFS_BACKWARD = """        self.grad = 1
+        queue, seen = [self], {self}
+        for v in queue:  # breadth-first: a node may pass its grad on before all of it has arrived
+            for child, local_grad in zip(v.children, v.local_grads):
+                child.grad += local_grad * v.grad
+                if child not in seen:
+                    seen.add(child)
+                    queue.append(child)
+"""
+WRONG = {
+    (0, "probabilities"): {
+        "no smoothing at all": [("sum(row) + vocab_size", "sum(row)"), ("(count + 1) / total", "count / total")],
+        "+1 on top, but not +V below": [("sum(row) + vocab_size", "sum(row) + 1")],
+        "+V below, but not +1 on top": [("(count + 1) / total", "count / total")],
+        "+1 on top, nothing below": [("sum(row) + vocab_size", "sum(row) or 1")],
+    },
+    (1, "linear_backward"): {
+        "dw overwritten instead of accumulated": [("dw[i][j] += dyi * xj", "dw[i][j] = dyi * xj")],
+        "dx through w instead of its transpose": [("sum(w[i][j] * dy[i] for i in range(len(w)))",
+                                                   "sum(w[j][i] * dy[i] for i in range(len(dy)))")],
+        "dx forgets dy": [("w[i][j] * dy[i]", "w[i][j]")],
+        "dw[i][j] gets dy[j] * x[i]": [("dw[i][j] += dyi * xj", "dw[i][j] += dy[j % len(dy)] * x[i % len(x)]")],
+        "dx not returned": [("    return [sum(", "    [sum(")],
+    },
+    (1, "analytic_gradient"): {
+        "softmax gradient missing the -1 at the target": [("(p - (i == target))", "p")],
+        "softmax gradient missing the 1/n": [("(1 / n) * (p - (i == target))", "(p - (i == target))")],
+        "the -1 at the wrong token": [("(i == target)", "(i == token)")],
+        "ReLU backward passes negative inputs' gradients": [("dh = [d if hi > 0 else 0.0 for d, hi in zip(da, h)]",
+                                                             "dh = da")],
+        "ReLU backward gates on the gradient's sign": [("d if hi > 0", "d if d > 0")],
+    },
+    (2, "Value.__mul__"): {
+        "local gradients swapped": [("(other.data, self.data))", "(self.data, other.data))")],
+        "local gradients of a sum": [("(other.data, self.data))", "(1, 1))")],
+        "children left out": [("(self, other), (other.data, self.data)", "(), ()")],
+    },
+    (2, "Value.__pow__"): {
+        "k * x**k": [("(k * self.data ** (k - 1),)", "(k * self.data**k,)")],
+        "the factor k forgotten": [("(k * self.data ** (k - 1),)", "(self.data ** (k - 1),)")],
+    },
+    (2, "Value.log"): {
+        "local gradient x instead of 1/x": [("(1 / self.data,)", "(self.data,)")],
+        "base-10 logarithm": [("math.log(self.data)", "math.log10(self.data)")],
+    },
+    (2, "Value.backward"): {
+        "grad overwritten instead of accumulated": [("child.grad += local_grad", "child.grad = local_grad")],
+        "no seed gradient of 1": [("        self.grad = 1\n", "")],
+        "topological order not reversed": [("for v in reversed(topo):", "for v in topo:")],
+        "a node visited twice": [("if child not in visited:", "if True:")],
+        "breadth-first instead of topological": "replace the whole region",
+    },
+    (3, "rmsnorm"): {
+        "no epsilon": [(" + 1e-5", "")],
+        "divides by the mean square, not its root": [("** -0.5", "** -1")],
+        "sum of squares instead of their mean": [(" / len(x) + 1e-5", " + 1e-5")],
+        "scale detached from the graph": [("    return [xi * scale", "    scale = Value(scale.data)\n    return [xi * scale")],
+    },
+    (3, "gpt"): {
+        "no 1/sqrt(d) scale": [(" / N_EMBD**0.5", "")],
+        "divides by d, not sqrt(d)": [("N_EMBD**0.5", "N_EMBD")],
+        "weights not softmaxed": [("weights = softmax(scores)", "weights = scores")],
+        "attends to the current position only": [("zip(weights, values)", "zip(weights[-1:], values[-1:])")],
+        "scores detached from the graph": [("weights = softmax(scores)", "weights = softmax([Value(s.data) for s in scores])")],
+    },
+    (4, "gpt"): {
+        "scales by sqrt(N_EMBD), not sqrt(HEAD_DIM)": [("/ HEAD_DIM**0.5", "/ N_EMBD**0.5")],
+        "every head uses the start of q": [("q_h, k_h, v_h = q[s],", "q_h, k_h, v_h = q,")],
+        "heads concatenated in reverse order": [("heads += [sum(w * vt[j] for w, vt in zip(weights, v_h)) for j in range(HEAD_DIM)]",
+                                                 "heads = [sum(w * vt[j] for w, vt in zip(weights, v_h)) for j in range(HEAD_DIM)] + heads")],
+        "one head only, repeated": [("for h in range(N_HEAD):", "for h in [0] * N_HEAD:")],
+    },
+    (5, "adam"): {
+        "no bias correction": [("m[i] / (1 - beta1 ** (step + 1))", "m[i]"), ("v[i] / (1 - beta2 ** (step + 1))", "v[i]")],
+        "no square root of v_hat": [("(v_hat**0.5 + eps)", "(v_hat + eps)")],
+        "epsilon inside the square root": [("(v_hat**0.5 + eps)", "((v_hat + eps) ** 0.5)")],
+        "bias correction with step, not step + 1": [("beta1 ** (step + 1)", "beta1**step"), ("beta2 ** (step + 1)", "beta2**step")],
+        "no momentum (m forgets the past)": [("beta1 * m[i] + (1 - beta1) * p.grad", "p.grad")],
+        "plain SGD": "replace the whole region",
+    },
+}
+REPLACEMENTS = {  # the whole solution region, for the mistakes above that rewrite it
+    ((2, "Value.backward"), "breadth-first instead of topological"): BFS_BACKWARD,
+    ((5, "adam"), "plain SGD"): "    for p in params:\n        p.data -= lr_t * p.grad\n",
+}
+
+
+@pytest.fixture(scope="module")
+def solved():
+    """Each step run once in quick mode, in this process: {step: its globals}."""
+    return {n: execute(n, **KNOBS)[0] for n in STEPS}
+
+
+def top_level(source, name):
+    """The source of the top-level def/class `name` in a module's source."""
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return ast.get_source_segment(source, node)
+    raise AssertionError(f"no top-level {name} in the source")
+
+
+def run_check(env, n, name, source=None, capsys=None):
+    """Evaluate the check cell's code in (a copy of) the step's globals, after re-defining from source."""
+    scope = dict(env)
+    if source is not None:
+        exec(compile(top_level(source, name.split(".")[0]), f"train{n}-variant", "exec"), scope)
+    scope["check"] = check
+    result = eval(exercises.TABLE[(n, name)].check.rstrip(";"), scope)
+    line = capsys.readouterr().out if capsys else ""
+    return result, line
+
+
+def solution_source(n, name, mistake):
+    source = exercises.step_source(n)
+    edits = WRONG[(n, name)][mistake]
+    if isinstance(edits, str):
+        (region,) = [r for r in exercises.step_regions(n) if r.name == name]
+        edits = [(region.code, REPLACEMENTS[((n, name), mistake)].rstrip("\n"))]
+    segment = top_level(source, name.split(".")[0])
+    changed = segment
+    for old, new in edits:
+        assert old in changed, f"the mistake {mistake!r} edits {old!r}, which is not in train{n}'s {name}"
+        changed = changed.replace(old, new)
+    return source.replace(segment, changed)
+
+
+def test_there_are_enough_exercises_and_each_has_its_checker():
+    assert len(ALL) >= 10 and {n for n, _ in ALL} == set(STEPS)
+    assert set(ALL) == set(exercises.TABLE), "TABLE has entries no step uses (or the other way round)"
+    for n, name in ALL:
+        call = exercises.TABLE[(n, name)].check
+        assert hasattr(check, call.split("(")[0].removeprefix("check.")), call
+
+
+@pytest.mark.parametrize("n,name", ALL, ids=IDS)
+def test_checker_passes_the_solution(solved, n, name, capsys):
+    result, line = run_check(solved[n], n, name, capsys=capsys)
+    assert result is True and line.startswith("✓ ") and line.count("\n") == 1, line
+
+
+@pytest.mark.parametrize("n,name", ALL, ids=IDS)
+def test_checker_reports_the_blank_as_not_implemented(solved, n, name, capsys):
+    result, line = run_check(solved[n], n, name, exercises.student_source(n), capsys)
+    assert result is False and line.startswith("✗ ") and "not implemented yet" in line, line
+    hints = [r.hint for r in exercises.step_regions(n) if r.name == name]
+    assert any(hint in line for hint in hints), f"the line should show the blank's hint: {line}"
+
+
+MISTAKES = [(n, name, mistake) for (n, name), found in WRONG.items() for mistake in found]
+
+
+@pytest.mark.parametrize("n,name,mistake", MISTAKES, ids=[f"train{n}:{name}:{m}" for n, name, m in MISTAKES])
+def test_checker_catches_a_plausible_mistake(solved, n, name, mistake, capsys):
+    result, line = run_check(solved[n], n, name, solution_source(n, name, mistake), capsys)
+    assert result is False and line.startswith("✗ ") and line.count("\n") == 1, line
+    assert "not implemented" not in line
+
+
+@pytest.mark.parametrize("n,name", ALL, ids=IDS)
+def test_every_exercise_has_mistakes_to_catch(n, name):
+    assert len(WRONG.get((n, name), {})) >= 2, f"list plausible wrong answers for train{n}'s {name} in WRONG"
+
+
+def test_a_checker_never_raises(capsys):
+    assert check.rmsnorm(None, None) is False
+    assert check.adam(lambda *args: 1 / 0, 0.9, 0.99, 1e-8) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+# --- the markers and the generator ---------------------------------------------------------
+
+
+def test_carried_regions_are_given_code_later():
+    """The Value class, rmsnorm and the heads live on in later steps: there they are not exercises."""
+    assert [name for name, _, _ in exercises.exercises(3)] == ["rmsnorm", "gpt"]
+    assert [name for name, _, _ in exercises.exercises(5)] == ["adam"]
+    student = exercises.student_source(5)
+    assert student.count("raise NotImplementedError(") == 1 and "### BEGIN" not in student and "# HINT:" not in student
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_student_source_is_valid_python_with_every_blank(n):
+    regions = [r for _, _, parts in exercises.exercises(n) for r in parts]
+    student = exercises.student_source(n)
+    ast.parse(student)
+    assert student.count(exercises.STUB) == len(regions) > 0
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n", "must be '# HINT: what to write'"),
+    ("### BEGIN SOLUTION\n# HINT: x\nx = 1\n### END SOLUTION\n", "must be inside a function"),
+    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: x\n    return 1\n", "without an ### END SOLUTION"),
+    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: x\n    ### BEGIN SOLUTION\n    pass\n", "inside another solution region"),
+    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: say \"hi\"\n    return 1\n    ### END SOLUTION\n", "double quotes"),
+])
+def test_malformed_markers_are_named(text, problem):
+    with pytest.raises(exercises.MarkerError, match=problem.replace("(", r"\(")):
+        exercises.regions(text)
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_committed_student_notebook_is_exactly_what_the_step_generates(n):
+    path = exercises.notebook_path(n)
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run `make exercises` and commit it"
+    if path.read_bytes() != exercises.build(n).encode("utf-8"):
+        pytest.fail(f"steps/train{n}.py changed but `make exercises` was not run: "
+                    f"notebooks/exercises/train{n}.ipynb is out of date")
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert all(cell.metadata == {} and cell.get("outputs", []) == [] for cell in nb.cells)
+    assert "### BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "# HINT:" not in path.read_text(encoding="utf-8")
+
+
+def test_check_names_a_stale_notebook(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
+    assert exercises.main(["--check"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "notebooks/exercises/train0.ipynb is missing for steps/train0.py: run `make exercises`")
+    (tmp_path / "train0.ipynb").write_text(exercises.build(0).replace("add-one", "add-two"), encoding="utf-8")
+    (tmp_path / "train9.ipynb").write_text("{}", encoding="utf-8")
+    found = exercises.problems()
+    assert "notebooks/exercises/train0.ipynb is out of date with steps/train0.py: run `make exercises`" in found
+    assert "notebooks/exercises/train9.ipynb has no step: delete it" in found
+
+
+def clear_solutions(source):
+    """What nbgrader's ClearSolutions does to a cell, per its docs: each region between the marker
+    lines becomes a stub indented like the BEGIN line (here with the hint as its message)."""
+    out, hint = [], None
+    for line in source.split("\n"):
+        if line.strip() == exercises.BEGIN:
+            indent, hint = line[:len(line) - len(line.lstrip())], ""
+        elif hint == "" and line.strip().startswith(exercises.HINT):
+            hint = line.strip()[len(exercises.HINT):].strip()
+            out += [indent + exercises.STUB, f'{indent}raise NotImplementedError("{hint}")']
+        elif line.strip() == exercises.END:
+            hint = None
+        elif hint is None:
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
+    teacher, student = exercises.notebook(n, teacher=True), exercises.notebook(n)
+    assert [c.id for c in teacher.cells] == [c.id for c in student.cells]
+    assert sum(c.source.count(exercises.BEGIN) for c in teacher.cells) == len(
+        [r for _, _, parts in exercises.exercises(n) for r in parts])
+    for t_cell, s_cell in zip(teacher.cells, student.cells):
+        assert clear_solutions(t_cell.source) == s_cell.source
+
+
+def test_teachers_page_lists_every_exercise():
+    page = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    for row in exercises.table().splitlines():
+        assert row in page, f"docs/exercises.md is missing this row (python tools/exercises.py --list): {row}"
+
+
+# --- the student notebooks, executed ----------------------------------------------------------
+
+
+def printed(cell):
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
+def filled(n):
+    """The student notebook with every blank filled in with the step's solution, as a student would."""
+    nb = nbformat.read(exercises.notebook_path(n), as_version=4)
+    solutions = [r.code for _, _, parts in exercises.exercises(n) for r in parts]
+    for cell in nb.cells:
+        lines = cell.source.split("\n")
+        while exercises.STUB in [line.strip() for line in lines]:
+            i = [line.strip() for line in lines].index(exercises.STUB)
+            assert lines[i + 1].strip().startswith("raise NotImplementedError(")
+            lines[i:i + 2] = solutions.pop(0).split("\n")
+        cell.source = "\n".join(lines)
+    assert solutions == []
+    return nb
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    """Every student notebook run as a student opens it (a fresh kernel, cwd notebooks/exercises/),
+    once as handed out and once filled in, a few at a time; and train0's alone in a folder with just
+    check.py and names.txt next to it (an nbgrader release). {(step, kind): (nb, error)}."""
+    from nbclient import NotebookClient
+
+    as_handed_out = environment(NOTEBOOK_KNOBS)
+    if (ROOT / "data" / "names.txt").is_file():
+        del as_handed_out["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
+    elsewhere = tmp_path_factory.mktemp("release")
+    shutil.copy(ROOT / "tools" / "check.py", elsewhere)
+    shutil.copy(environment({})["DATASET"], elsewhere / "names.txt")
+    alone = {k: v for k, v in as_handed_out.items() if k != "DATASET"}
+    jobs = {}
+    for n in STEPS:
+        if exercises.notebook_path(n).is_file():  # (when it is not, the sync test says so)
+            student = nbformat.read(exercises.notebook_path(n), as_version=4)
+            jobs[(n, "blank")] = (student, as_handed_out, exercises.EXERCISES)
+            jobs[(n, "filled")] = (filled(n), environment(NOTEBOOK_KNOBS), exercises.EXERCISES)
+    if exercises.notebook_path(0).is_file():
+        jobs[(0, "elsewhere")] = (nbformat.read(exercises.notebook_path(0), as_version=4), alone, elsewhere)
+
+    async def run_all():
+        slots = asyncio.Semaphore(4)
+
+        async def run(nb, env, cwd):
+            async with slots:
+                client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
+                                        resources={"metadata": {"path": str(cwd)}})
+                await client.async_execute(env=env)
+
+        return await asyncio.gather(*(run(*job) for job in jobs.values()), return_exceptions=True)
+
+    errors = asyncio.run(run_all())
+    return {key: (job[0], error) for (key, job), error in zip(jobs.items(), errors)}
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_filled_in_notebook_passes_every_check(ran, n):
+    nb, error = ran[(n, "filled")]
+    assert error is None, error
+    checks = [cell for cell in nb.cells if "-check" in cell.id]
+    assert len(checks) == len(exercises.exercises(n))
+    for cell in checks:
+        assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
+        assert printed(cell).startswith("✓ ") and printed(cell).count("\n") == 1, printed(cell)
+    out = "".join(printed(cell) for cell in nb.cells if cell.cell_type == "code")
+    assert "step    2 /    2 | loss" in out and "sample  1:" in out
+    # the checks leave no trace: the run prints what the step itself prints
+    assert (losses(out), samples(out)) == (lambda lesson: (losses(lesson), samples(lesson)))(
+        execute(n, **NOTEBOOK_KNOBS)[1])
+
+
+@pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS] + [(0, "elsewhere")])
+def test_student_notebook_runs_to_its_first_check(ran, n, kind):
+    """As handed out, the notebook finds the dataset and the checkers, and runs until a blank is used."""
+    from nbclient.exceptions import CellExecutionError
+
+    nb, error = ran[(n, kind)]
+    assert isinstance(error, CellExecutionError) and "NotImplementedError" in str(error), error
+    done = [cell for cell in nb.cells if cell.cell_type == "code" and cell.outputs]
+    first = next(cell for cell in nb.cells if "-check" in cell.id)
+    assert first in done and printed(first).startswith("✗ ") and "not implemented yet" in printed(first)
+    assert "num docs: 32033" in "".join(printed(cell) for cell in done)
