@@ -59,6 +59,11 @@ def paint(line, colour):
 
 def code_lines(source):
     """The lines that are code: no docstrings/Markdown cells, comments or blank lines."""
+    return [line for _, line in numbered_code_lines(source)]
+
+
+def numbered_code_lines(source):
+    """code_lines() with each line's number in the file: [(number, line), ...] (the side-by-side diffs use it)."""
     strip = set()
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     for i, tok in enumerate(tokens):
@@ -71,7 +76,7 @@ def code_lines(source):
             continue
         line = re.sub(r"\s+#.*$", "", line) if "#" in line else line  # trailing comment
         if line.strip() and not line.lstrip().startswith("#"):
-            out.append(line.rstrip() + "\n")
+            out.append((number, line.rstrip() + "\n"))
     return out
 
 

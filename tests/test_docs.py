@@ -1,0 +1,221 @@
+"""The docs: the committed ladder (docs/ladder.md, ladder.json, the plot) and the static site (make docs).
+
+The site is built once, in quick mode, into a temp folder: a 5-step ladder scored on 100 held-out
+names, notebooks run with NUM_STEPS=3. The committed full-length figures are only read, never written.
+"""
+
+import html
+import json
+import math
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from stepkit import ROOT, environment, step_numbers
+
+sys.path.insert(0, str(ROOT / "tools"))
+import diff  # noqa: E402
+import docs  # noqa: E402
+import ladder  # noqa: E402
+import screenshot  # noqa: E402
+
+STEPS = step_numbers()
+DOCS = ROOT / "docs"
+
+
+class Page(HTMLParser):
+    """The links (href/src), ids and tags of one HTML page."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.links, self.ids, self.tags = [], set(), []
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        self.links += [(tag, attrs[name]) for name in ("href", "src") if attrs.get(name) is not None]
+
+
+def text_of(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "_build"
+    pages = docs.quick_build(out, env=environment({}))
+    return out, pages
+
+
+# --- the site -------------------------------------------------------------------------------------
+
+def test_site_has_an_index_and_a_page_per_step(site):
+    out, pages = site
+    assert [p.name for p in pages] == ["index.html"] + [f"step{n}.html" for n in STEPS]
+    assert all(p.is_file() for p in pages)
+    for name in ("site.css", "loss_curves.svg", "loss_curves.png", "ladder.json"):
+        assert (out / name).is_file(), name
+
+
+def test_every_internal_link_resolves(site):
+    out, pages = site
+    parsed = {p: Page(p) for p in out.rglob("*.html")}
+    checked = 0
+    for page, doc in parsed.items():
+        for tag, link in doc.links:
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https", "mailto", "data"):
+                continue
+            assert not parts.scheme and not parts.netloc, f"{page.name}: {link!r} is not a relative link"
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), f"{page.name}: <{tag}> {link!r} points at a missing file"
+            assert out.resolve() in target.parents, f"{page.name}: {link!r} leaves the site folder"
+            if parts.fragment and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else Page(target).ids
+                assert unquote(parts.fragment) in ids, f"{page.name}: {link!r}: no such anchor in {target.name}"
+            checked += 1
+    assert checked > 50
+
+
+def test_pages_load_nothing_from_the_network(site):
+    out, pages = site
+    for page in pages:
+        for tag, attrs in Page(page).tags:
+            assert tag != "script" or not attrs.get("src"), f"{page.name} loads a script: {attrs}"
+            if tag in ("img", "link", "iframe", "source", "embed"):
+                for name in ("src", "href"):
+                    value = attrs.get(name) or ""
+                    assert not urlsplit(value).netloc, f"{page.name}: <{tag}> loads {value}"
+        assert "cdnjs" not in page.read_text(encoding="utf-8") and "mathjax" not in page.read_text(encoding="utf-8").lower()
+
+
+def distinctive_added_line(n):
+    """The longest code line that train{n} adds to train{n-1}."""
+    old = set(diff.code_lines(diff.read(n - 1)))
+    added = [line.strip() for line in diff.code_lines(diff.read(n)) if line not in old]
+    return max(added, key=len)
+
+
+@pytest.mark.parametrize("n", STEPS[1:], ids=[f"train{n}" for n in STEPS[1:]])
+def test_each_step_page_shows_its_diff(site, n):
+    out, _ = site
+    text = (out / f"step{n}.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="diff".*?</section>', text, re.S)
+    assert section, f"step{n}.html has no diff section"
+    assert '<table class="sbs">' in section.group(0)
+    assert distinctive_added_line(n) in text_of(section.group(0))
+    assert f"steps/train{n - 1}.py" in section.group(0) and f"steps/train{n}.py" in section.group(0)
+
+
+@pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
+def test_each_step_page_has_its_notebook_with_outputs_and_links(site, n):
+    out, _ = site
+    page = out / f"step{n}.html"
+    text = text_of(page.read_text(encoding="utf-8"))
+    assert diff.title(n).replace("`", "") in text
+    assert "num docs: 32033" in text and "step    3 /    3 | loss" in text  # outputs of the quick run
+    links = [link for _, link in Page(page).links]
+    assert "index.html" in links
+    assert (f"step{n - 1}.html" in links) == (n != STEPS[0])
+    assert (f"step{n + 1}.html" in links) == (n != STEPS[-1])
+
+
+def test_math_is_drawn_at_build_time(site):
+    out, _ = site
+    text = (out / f"step{STEPS[-1]}.html").read_text(encoding="utf-8")
+    images = [attrs for tag, attrs in Page(out / f"step{STEPS[-1]}.html").tags if attrs.get("class") == "math"]
+    assert images and all(a["src"].startswith("data:image/svg+xml;base64,") and a["alt"] for a in images)
+    assert "\\hat" not in text_of(re.sub(r'alt="[^"]*"|title="[^"]*"', "", text))  # no raw TeX left in the page
+
+
+def test_index_has_the_ladder_table_and_the_plot(site):
+    out, _ = site
+    text = (out / "index.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="ladder".*?</table>', text, re.S).group(0)
+    assert table.count("<tr>") == 1 + len(STEPS)
+    assert '<img src="loss_curves.svg"' in text
+    assert "Quick build" in text  # a quick build says so
+
+
+def test_quick_ladder_is_consistent(site):
+    out, _ = site
+    data = json.loads((out / "ladder.json").read_text(encoding="utf-8"))
+    assert data["num_steps"] == docs.QUICK["ladder_steps"]
+    for row in data["steps"]:
+        assert len(row["losses"]) == row["trained_steps"] == docs.QUICK["ladder_steps"]
+        assert row["heldout_names"] == docs.QUICK["heldout"] and row["heldout_trained_on"] == 0
+        assert row["final_train_loss"] == pytest.approx(sum(row["losses"]) / len(row["losses"]))
+    first = {row["step"]: row["losses"][0] for row in data["steps"]}
+    assert first[0] == pytest.approx(math.log(27), abs=1e-12)  # an empty table: 1/27 for every token
+    assert round(first[5], 4) == 3.3660  # the reference microgpt's first loss, kept at full precision
+
+
+# --- the ladder tool ------------------------------------------------------------------------------
+
+def test_held_out_loss_of_an_empty_count_table_is_log_vocab():
+    env = {"counts": [[0] * 27 for _ in range(27)], "probabilities": lambda row: [(c + 1) / (sum(row) + 27) for c in row]}
+    assert ladder.position_losses(env, [26, 0, 1, 26]) == pytest.approx([math.log(27)] * 3)
+
+
+def test_a_quick_ladder_refuses_to_overwrite_the_committed_figures(capsys):
+    before = {p: p.stat().st_mtime_ns for p in DOCS.glob("ladder.*")}
+    with pytest.raises(SystemExit):
+        ladder.main(["--steps", "3"])
+    assert "--out" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in DOCS.glob("ladder.*")} == before
+
+
+def test_running_mean():
+    assert ladder.running_mean([1, 3, 5, 7], window=2) == [1, 2, 4, 6]
+
+
+# --- the committed full-length figures ------------------------------------------------------------
+
+def ladder_md_rows():
+    text = (DOCS / "ladder.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if re.match(r"\| \[train\d+\]", line)]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_committed_ladder_md_has_a_row_of_finite_numbers_per_step():
+    rows = ladder_md_rows()
+    assert [re.match(r"\[train(\d+)\]", r[0]).group(1) for r in rows] == [str(n) for n in STEPS]
+    for row in rows:
+        numbers = [float(cell.rstrip(" s")) for cell in row[3:7]]
+        assert all(math.isfinite(x) and x > 0 for x in numbers), row
+        assert numbers[2] == pytest.approx(math.exp(numbers[1]), abs=0.01)  # perplexity = exp(held-out loss)
+
+
+def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
+    data = json.loads((DOCS / "ladder.json").read_text(encoding="utf-8"))
+    assert data["num_steps"] == "default" and data["heldout_names"] == ladder.HELD_OUT
+    rows = ladder_md_rows()
+    assert len(rows) == len(data["steps"])
+    for row, r in zip(rows, data["steps"]):
+        assert row[0] == f"[train{r['step']}](../steps/train{r['step']}.py)"
+        assert row[1] == r["idea"] == ladder.idea(r["step"])
+        assert row[2] == ladder.fmt_params(r["params"])
+        assert row[3:7] == [f"{r['final_train_loss']:.4f}", f"{r['heldout_loss']:.4f}",
+                            f"{r['heldout_perplexity']:.2f}", f"{r['wall_seconds']:.1f} s"]
+        assert len(r["losses"]) == r["num_steps"] == 1000 and r["heldout_trained_on"] == 0
+        assert r["final_train_loss"] == pytest.approx(sum(r["losses"][-100:]) / 100, abs=1e-12)
+        assert r["heldout_perplexity"] == pytest.approx(math.exp(r["heldout_loss"]))
+    for name in ("loss_curves.svg", "loss_curves.png"):
+        assert (DOCS / name).stat().st_size > 10_000, name
+
+
+# --- in a real browser (skipped without Chromium) -------------------------------------------------
+
+def test_the_site_renders_in_headless_chromium(site, tmp_path):
+    if not screenshot.browser():
+        pytest.skip("Chromium is not installed (apt-get install chromium): the headless-browser check is skipped")
+    out, _ = site
+    assert screenshot.main(["--site", str(out), "--shots", str(tmp_path)]) == 0
+    assert (tmp_path / "index.png").stat().st_size > 10_000
