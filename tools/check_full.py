@@ -12,6 +12,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
+
+import diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_LOG = os.path.join(os.path.dirname(ROOT), "shared", "reference", "train5.log")
@@ -72,9 +75,13 @@ def main():
     outputs = {}
     with open(WEIGHTS_SHA256, encoding="utf-8") as f:
         golden_weights = f.read().split()[0]
-    for step in sorted(int(f[5:-3]) for f in os.listdir(os.path.join(ROOT, "steps")) if f.startswith("train")):
-        print(f"train{step}: running with defaults …", flush=True)
+    for step in diff.steps():
+        print(f"train{step}: running with defaults …", end=" ", flush=True)
+        started = time.perf_counter()
         outputs[step], weights = run(step)
+        first, last, mean, names = figures(outputs[step])
+        print(f"{time.perf_counter() - started:.1f} s | loss {first:.4f} -> {last:.4f} | mean of last 100 {mean:.4f} | "
+              f"samples: {', '.join(names.split(' ')[:5])}, …", flush=True)
         if step in GOLDEN:
             got, want = figures(outputs[step]), GOLDEN[step]
             for label, a, b in zip(("first loss", "last loss", "mean of last 100", "samples"), got, want):
