@@ -11,8 +11,8 @@ VPY    := $(VENV)/bin/python
 
 help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
-	@echo "  make step0 … make step5  run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
-	@echo "  make diff1 … make diff5   show what step N adds to step N-1; make diffs shows them all"
+	@echo "  make step0 … step5    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
+	@echo "  make diff1 … diff5    show what step N adds to step N-1 (make diffs: all of them)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 step%: ## (stepN) run steps/trainN.py
@@ -63,6 +63,9 @@ ladder: $(VENV)/.installed ## re-run every step full length (~3 min): docs/ladde
 	$(VPY) tools/ladder.py
 
 docs-check: docs ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { echo "Chromium is missing: installing Debian's chromium (needs root and apt-get) …"; \
+	    apt-get update -qq && apt-get install -y -qq chromium; }
 	$(VPY) tools/screenshot.py
 
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
