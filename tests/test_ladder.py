@@ -11,7 +11,7 @@ import re
 import pytest
 
 from gradcheck import assert_close, central_difference, check_value_params
-from stepkit import REFERENCE, execute, losses, run, samples
+from stepkit import REFERENCE_LOG, execute, losses, run, samples
 
 K = 5  # training steps for the equivalence tests
 
@@ -227,7 +227,7 @@ def test_default_size_has_4192_parameters(step):
 def test_train5_reproduces_the_reference_log_for_its_first_steps():
     """Stopped early with STOP_AFTER, so the learning-rate schedule is still the 1000-step one."""
     k = 12
-    reference = (REFERENCE / "train5.log").read_text().splitlines()
+    reference = REFERENCE_LOG.read_text(encoding="utf-8").splitlines()
     result = run(5, STOP_AFTER=k, NUM_SAMPLES=1)
     assert result.stdout.splitlines()[: 3 + k] == reference[: 3 + k]
 

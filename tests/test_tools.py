@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from stepkit import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -75,3 +77,10 @@ def test_check_full_reads_the_figures_of_a_run():
     assert check_full.compare_log("a\nb\n", "a\nc\n") == "line 2 differs: 'b' vs reference 'c'"
     assert check_full.compare_log("a\n", "a\n") is None
     assert check_full.without_gradient_check("x\ngradient check | …\ny\n") == "x\ny\n"
+
+
+def test_the_golden_copy_of_the_reference_log_is_the_reference():
+    shared = ROOT.parent / "shared" / "reference" / "train5.log"
+    if not shared.is_file():
+        pytest.skip("no ../shared/reference beside the repo")
+    assert (ROOT / "tests" / "golden" / "train5.log").read_bytes() == shared.read_bytes()
