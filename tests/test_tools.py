@@ -55,7 +55,7 @@ def test_each_idea_costs_no_more_code_than_the_reference_diffs():
 
 def test_make_lists_its_verbs():
     out = make().stdout
-    for verb in ("step0", "diff1", "diffs", "test", "notebooks", "check-full", "bench", "clean"):
+    for verb in ("step0", "diff1", "diffs", "test", "notebooks", "lab", "exercises", "docs", "ladder", "check-full", "bench", "clean"):
         assert verb in out
 
 
