@@ -38,6 +38,8 @@ NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
 # ## Dataset
 # One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
 # Set `DATASET=path/to/file.txt` to learn from your own list instead.
+#
+# Try this: print `docs[:5]` before and after the shuffle. Why shuffle at all?
 
 # %%
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
@@ -58,6 +60,8 @@ print(f"num docs: {len(docs)}")
 # ## Tokenizer
 # Every distinct character gets an integer id; one extra token, BOS, marks where a name
 # begins and ends, so the model can learn which letters start and finish names.
+#
+# Try this: print `chars`. Which id does `a` get, and which does `BOS`?
 
 # %%
 chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself

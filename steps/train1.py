@@ -43,6 +43,8 @@ N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 # ## Dataset
 # One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
 # Set `DATASET=path/to/file.txt` to learn from your own list instead.
+#
+# Try this: print `docs[:5]` before and after the shuffle. Why shuffle at all?
 
 # %%
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
@@ -63,6 +65,8 @@ print(f"num docs: {len(docs)}")
 # ## Tokenizer
 # Every distinct character gets an integer id; one extra token, BOS, marks where a name
 # begins and ends, so the model can learn which letters start and finish names.
+#
+# Try this: print `chars`. Which id does `a` get, and which does `BOS`?
 
 # %%
 chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself
@@ -74,6 +78,8 @@ print(f"vocab size: {vocab_size}")
 # ## Parameters
 # Every weight matrix starts as small random numbers (Gaussian, standard deviation 0.08).
 # The order of creation fixes which random numbers each matrix gets: embedding, then the MLP.
+#
+# Try this: count them by hand, 27·16 + 64·16 + 27·64. Does it match `num params`?
 
 # %%
 def matrix(nout, nin, std=0.08):
@@ -90,6 +96,8 @@ print(f"num params: {len(params)}")
 # ## Model
 # A bigram MLP: the current token's embedding row, a hidden layer of 64 ReLU units, and one
 # logit per token of the vocabulary; softmax turns the logits into probabilities.
+#
+# Try this: before training, look at `softmax(model(BOS))`. Why is it nearly uniform?
 
 # %%
 def linear(x, w):

@@ -42,6 +42,8 @@ N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 # ## Dataset
 # One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
 # Set `DATASET=path/to/file.txt` to learn from your own list instead.
+#
+# Try this: print `docs[:5]` before and after the shuffle. Why shuffle at all?
 
 # %%
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
@@ -62,6 +64,8 @@ print(f"num docs: {len(docs)}")
 # ## Tokenizer
 # Every distinct character gets an integer id; one extra token, BOS, marks where a name
 # begins and ends, so the model can learn which letters start and finish names.
+#
+# Try this: print `chars`. Which id does `a` get, and which does `BOS`?
 
 # %%
 chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself
@@ -75,6 +79,8 @@ print(f"vocab size: {vocab_size}")
 # derivative of the result with respect to each input (`local_grads`). `backward()` walks the
 # graph from the loss back to the parameters and applies the chain rule: every node passes
 # `local_grad * its own grad` on to each input.
+#
+# Try this: `a = Value(3.0); b = a * a + a; b.backward()`. Is `a.grad` equal to 2·3 + 1?
 
 # %%
 class Value:
@@ -172,6 +178,8 @@ gc.disable()
 # ## Parameters
 # Every weight matrix starts as small random numbers (Gaussian, standard deviation 0.08).
 # The order of creation fixes which random numbers each matrix gets: the same order as step 1.
+#
+# Try this: count them by hand, 27·16 + 64·16 + 27·64. Does it match `num params`?
 
 # %%
 def matrix(nout, nin, std=0.08):
@@ -189,6 +197,8 @@ print(f"num params: {len(params)}")
 # The same MLP as step 1, written with `Value`s: embedding row, a hidden layer with ReLU, and
 # one logit per token. Apart from `linear`, which states a dot product's local gradients so as
 # to build fewer `Value`s, nothing in it mentions gradients.
+#
+# Try this: before training, look at `softmax(model(BOS))`. Why is it nearly uniform?
 
 # %%
 def linear(x, w):

@@ -46,6 +46,8 @@ N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 # ## Dataset
 # One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
 # Set `DATASET=path/to/file.txt` to learn from your own list instead.
+#
+# Try this: print `docs[:5]` before and after the shuffle. Why shuffle at all?
 
 # %%
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
@@ -66,6 +68,8 @@ print(f"num docs: {len(docs)}")
 # ## Tokenizer
 # Every distinct character gets an integer id; one extra token, BOS, marks where a name
 # begins and ends, so the model can learn which letters start and finish names.
+#
+# Try this: print `chars`. Which id does `a` get, and which does `BOS`?
 
 # %%
 chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself
@@ -79,6 +83,8 @@ print(f"vocab size: {vocab_size}")
 # derivative of the result with respect to each input (`local_grads`). `backward()` walks the
 # graph from the loss back to the parameters and applies the chain rule: every node passes
 # `local_grad * its own grad` on to each input.
+#
+# Try this: `a = Value(3.0); b = a * a + a; b.backward()`. Is `a.grad` equal to 2·3 + 1?
 
 # %%
 class Value:
@@ -177,6 +183,8 @@ gc.disable()
 # Every weight matrix starts as small random numbers (Gaussian, standard deviation 0.08).
 # The order of creation fixes which random numbers each matrix gets, so every step from 3 on
 # creates them in the same order: token and position embeddings, the output head, then each layer.
+#
+# Try this: `N_EMBD=32`. How many parameters now, and which matrices grew?
 
 # %%
 def matrix(nout, nin, std=0.08):
@@ -201,6 +209,8 @@ print(f"num params: {len(params)}")
 # $q \cdot k_t / \sqrt{d}$, turned into weights by softmax; the output is $\sum_t w_t v_t$.
 # RMSNorm divides a vector by its root mean square, $x / \sqrt{\mathrm{mean}(x^2) + 10^{-5}}$.
 # The output head turns the final vector into one logit per token of the vocabulary.
+#
+# Try this: print `weights` inside `gpt` at the last position of a name. Which earlier letters does it look at?
 
 # %%
 def linear(x, w):

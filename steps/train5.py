@@ -49,6 +49,8 @@ HEAD_DIM = N_EMBD // N_HEAD
 # ## Dataset
 # One name per line; `data/names.txt` is downloaded (and its checksum verified) on first use.
 # Set `DATASET=path/to/file.txt` to learn from your own list instead.
+#
+# Try this: print `docs[:5]` before and after the shuffle. Why shuffle at all?
 
 # %%
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
@@ -69,6 +71,8 @@ print(f"num docs: {len(docs)}")
 # ## Tokenizer
 # Every distinct character gets an integer id; one extra token, BOS, marks where a name
 # begins and ends, so the model can learn which letters start and finish names.
+#
+# Try this: print `chars`. Which id does `a` get, and which does `BOS`?
 
 # %%
 chars = sorted(set("".join(docs)))  # the vocabulary is built from the data itself
@@ -82,6 +86,8 @@ print(f"vocab size: {vocab_size}")
 # derivative of the result with respect to each input (`local_grads`). `backward()` walks the
 # graph from the loss back to the parameters and applies the chain rule: every node passes
 # `local_grad * its own grad` on to each input.
+#
+# Try this: `a = Value(3.0); b = a * a + a; b.backward()`. Is `a.grad` equal to 2·3 + 1?
 
 # %%
 class Value:
@@ -180,6 +186,8 @@ gc.disable()
 # Every weight matrix starts as small random numbers (Gaussian, standard deviation 0.08).
 # The order of creation fixes which random numbers each matrix gets, so every step from 3 on
 # creates them in the same order: token and position embeddings, the output head, then each layer.
+#
+# Try this: `N_EMBD=32`. How many parameters now, and which matrices grew?
 
 # %%
 def matrix(nout, nin, std=0.08):
@@ -203,6 +211,8 @@ print(f"num params: {len(params)}")
 # layer: multi-head attention (every head looks back over the cached keys and values of the
 # earlier positions) and an MLP, each wrapped in a residual connection. The output head turns
 # the final vector into one logit per token of the vocabulary.
+#
+# Try this: `N_HEAD=1` gives exactly step 3's numbers. Compare its samples with those of 4 heads.
 
 # %%
 def linear(x, w):
