@@ -30,6 +30,8 @@ data: ## download data/names.txt now (the steps do it on first use)
 venv: $(VENV)/.installed ## build the pinned environment (.venv) used by tests and notebooks
 
 $(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make test needs Python 3.10 or newer (make PYTHON=python3.12 test)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
