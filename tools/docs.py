@@ -5,8 +5,8 @@
     python tools/docs.py --out DIR       # somewhere else than docs/_build/
 
 A step page has the code-only side-by-side diff from the step before it and the lesson notebook,
-rendered by nbconvert after running it with nbclient in quick mode (NUM_STEPS=20, every
-notebook at once, in its own kernel): the outputs show what a student sees on a quick run; the
+rendered by nbconvert after running it with nbclient in quick mode (NUM_STEPS=20, one notebook
+after another, each in its own kernel): the outputs show what a student sees on a quick run; the
 full-length figures are those of the ladder. Pages open straight from disk: relative links,
 the plot copied in, no script at all, no CDN. Math is drawn at build time by matplotlib's
 mathtext into small inline SVG images (the TeX is in their alt text), so it works offline.
@@ -14,7 +14,6 @@ Needs the pinned .venv (nbconvert, nbclient, matplotlib): `make docs`.
 """
 
 import argparse
-import asyncio
 import base64
 import difflib
 import html
@@ -428,7 +427,7 @@ def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=F
 
 
 def run_notebooks(steps, num_steps, env):
-    """Every step's notebook executed at once (one kernel each) in quick mode; return {n: notebook}."""
+    """Every step's notebook executed in quick mode, one after the other; return {n: notebook}."""
     from nbclient import NotebookClient
 
     started = time.perf_counter()
@@ -436,13 +435,12 @@ def run_notebooks(steps, num_steps, env):
     env = {k: v for k, v in env.items() if k not in KNOBS}
     env["NUM_STEPS"] = str(num_steps)
     books = {n: notebooks.notebook(n) for n in steps}
-    clients = [NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                              resources={"metadata": {"path": str(ROOT / "notebooks")}}) for nb in books.values()]
-
-    async def run_all():  # the kernels' stderr only says that they talk over local TCP
-        await asyncio.gather(*(client.async_execute(env=env, stderr=subprocess.DEVNULL) for client in clients))
-
-    asyncio.run(run_all())
+    for nb in books.values():
+        # One kernel at a time: kernels started at the same moment in one process can be handed the
+        # same free ports, and one of them then never answers (seen as "Kernel didn't respond").
+        client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(ROOT / "notebooks")}})
+        client.execute(env=env, stderr=subprocess.DEVNULL)  # its stderr only says that it talks over local TCP
     progress(f"  notebooks done in {time.perf_counter() - started:.1f} s")
     return books
 
