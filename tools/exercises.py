@@ -373,19 +373,9 @@ def main(argv):
         if argv == ["--list"]:
             print(table())
             return 0
-        if argv == ["--check"]:
-            found = problems()
-            for line in found:
-                print(line, file=sys.stderr)
-            return 1 if found else 0
-        written = write_all()
+        return notebooks.generate(argv, problems, write_all, "student notebook(s)")
     except MarkerError as error:
         sys.exit(f"error: {error}")
-    for path in written:
-        print(f"wrote {notebooks.relative(path)}")
-    if not written:
-        print(f"{len(notebooks.steps())} student notebook(s) already up to date")
-    return 0
 
 
 if __name__ == "__main__":

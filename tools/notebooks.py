@@ -93,9 +93,9 @@ def problems():
     return found
 
 
-def main(argv):
-    if argv not in ([], ["--check"]):
-        sys.exit("usage: python tools/notebooks.py [--check]")
+def generate(argv, problems, write_all, what):
+    """The command line every notebook generator shares: --check names what is stale and writes
+    nothing; otherwise write what changed and say so."""
     if argv == ["--check"]:
         found = problems()
         for line in found:
@@ -105,8 +105,14 @@ def main(argv):
     for path in written:
         print(f"wrote {relative(path)}")
     if not written:
-        print(f"{len(steps())} notebook(s) already up to date")
+        print(f"{len(steps())} {what} already up to date")
     return 0
+
+
+def main(argv):
+    if argv not in ([], ["--check"]):
+        sys.exit("usage: python tools/notebooks.py [--check]")
+    return generate(argv, problems, write_all, "notebook(s)")
 
 
 if __name__ == "__main__":
