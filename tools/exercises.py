@@ -33,7 +33,6 @@ tools/notebooks.py.
 """
 
 import ast
-import re
 import sys
 from collections import namedtuple
 from pathlib import Path
@@ -328,30 +327,13 @@ def write_teacher(folder):
 
 
 def write_all():
-    EXERCISES.mkdir(parents=True, exist_ok=True)
-    written = []
-    for n in notebooks.steps():
-        path, text = notebook_path(n), build(n)
-        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
-            path.write_bytes(text.encode("utf-8"))
-            written.append(path)
-    return written
+    """Write every student notebook whose text changed; return the paths written."""
+    return notebooks.write_changed(EXERCISES, notebook_path, build)
 
 
 def problems():
     """One line per student notebook that is missing, stale, or has no step left; empty when in sync."""
-    found = []
-    for n in notebooks.steps():
-        path, step = notebook_path(n), notebooks.relative(notebooks.step_path(n))
-        if not path.is_file():
-            found.append(f"notebooks/exercises/{path.name} is missing for {step}: run `make exercises`")
-        elif path.read_bytes() != build(n).encode("utf-8"):
-            found.append(f"notebooks/exercises/{path.name} is out of date with {step}: run `make exercises`")
-    for path in sorted(EXERCISES.glob("*.ipynb")):
-        m = re.fullmatch(r"train(\d+)\.ipynb", path.name)
-        if not m or not notebooks.step_path(int(m.group(1))).is_file():
-            found.append(f"notebooks/exercises/{path.name} has no step: delete it")
-    return found
+    return notebooks.out_of_sync(EXERCISES, "notebooks/exercises", notebook_path, build, "make exercises")
 
 
 def table():

@@ -65,32 +65,44 @@ def build(n):
     return nbformat.writes(notebook(n), version=4) + "\n"
 
 
-def write_all():
-    """Write every notebook whose text changed; return the paths written."""
-    NOTEBOOKS.mkdir(exist_ok=True)
+def write_changed(folder, path_of, build_of):
+    """Write every step's generated notebook (path_of(n), text build_of(n)) whose text changed;
+    return the paths written. Shared by the lesson and the student notebooks."""
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for n in steps():
-        path, text = notebook_path(n), build(n)
+        path, text = path_of(n), build_of(n)
         if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
             path.write_bytes(text.encode("utf-8"))  # bytes: "\n" line ends on every platform
             written.append(path)
     return written
 
 
-def problems():
-    """One line per notebook that is missing, stale, or has no step left; empty when all is in sync."""
+def out_of_sync(folder, shown, path_of, build_of, verb):
+    """One line per generated notebook in `folder` (named `shown`/… to the user) that is missing,
+    stale, or has no step left; empty when all is in sync. `verb` is the command that mends it."""
     found = []
     for n in steps():
-        path = notebook_path(n)
+        path, step = path_of(n), relative(step_path(n))
         if not path.is_file():
-            found.append(f"{relative(path)} is missing for {relative(step_path(n))}: run `make notebooks`")
-        elif path.read_bytes() != build(n).encode("utf-8"):
-            found.append(f"{relative(path)} is out of date with {relative(step_path(n))}: run `make notebooks`")
-    for path in sorted(NOTEBOOKS.glob("train*.ipynb")):
+            found.append(f"{shown}/{path.name} is missing for {step}: run `{verb}`")
+        elif path.read_bytes() != build_of(n).encode("utf-8"):
+            found.append(f"{shown}/{path.name} is out of date with {step}: run `{verb}`")
+    for path in sorted(folder.glob("*.ipynb")):
         m = re.fullmatch(r"train(\d+)\.ipynb", path.name)
-        if m and not step_path(int(m.group(1))).is_file():
-            found.append(f"{relative(path)} has no {relative(step_path(int(m.group(1))))}: delete it")
+        if not m or not step_path(int(m.group(1))).is_file():
+            found.append(f"{shown}/{path.name} has no step: delete it")
     return found
+
+
+def write_all():
+    """Write every lesson notebook whose text changed; return the paths written."""
+    return write_changed(NOTEBOOKS, notebook_path, build)
+
+
+def problems():
+    """One line per lesson notebook that is missing, stale, or has no step left."""
+    return out_of_sync(NOTEBOOKS, relative(NOTEBOOKS), notebook_path, build, "make notebooks")
 
 
 def generate(argv, problems, write_all, what):
