@@ -19,18 +19,22 @@ import subprocess
 import sys
 
 random.seed(42)  # one seed for the whole run: same shuffle, same init, same samples every time
+if hasattr(sys.stdout, "reconfigure"):  # a console that cannot show a character (Windows' cp1252) shows \xe9, not a traceback
+    sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def knob(name, default):
     """A hyperparameter that the environment may override, e.g. NUM_STEPS=20 (quick mode)."""
     value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit() or int(value) <= 0:
+    if not value.isdecimal() or int(value) <= 0:
         sys.exit(f"error: {name} must be a positive integer, got {value!r}")
     return int(value)
 
 
 NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
 STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
+if STOP_AFTER > NUM_STEPS:
+    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
 BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest name we sample
 NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
 
@@ -47,10 +51,19 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__"
 path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
 if not os.environ.get("DATASET") and not os.path.exists(path) and subprocess.call([sys.executable, os.path.join(root, "tools", "dataset.py"), path]):
     sys.exit(1)  # tools/dataset.py has already said what went wrong and what to do
+if os.path.isdir(path):
+    sys.exit(f"error: dataset {path} is a folder (DATASET must name a text file with one name per line)")
 if not os.path.isfile(path):
     sys.exit(f"error: dataset {path} not found (DATASET must name a text file with one name per line)")
-with open(path, encoding="utf-8") as f:
-    docs = [line.strip() for line in f.read().strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
+with open(path, "rb") as f:
+    raw = f.read()
+try:
+    text = raw.decode("utf-8-sig")  # "-sig": the byte-order mark some Windows editors put first is not a character
+except UnicodeDecodeError as e:
+    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 and run again")
+if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
+    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 and run again")
+docs = [line.strip() for line in text.strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
 if not docs:
     sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")
 random.shuffle(docs)
@@ -83,11 +96,8 @@ counts = [[0] * vocab_size for _ in range(vocab_size)]
 
 
 def probabilities(row):
-    ### BEGIN SOLUTION
-    # HINT: one probability per count in row, with add-one smoothing (the formula above)
     total = sum(row) + vocab_size
     return [(count + 1) / total for count in row]
-    ### END SOLUTION
 
 
 # %% [markdown]

@@ -18,7 +18,6 @@ gradient has a short path back to the embeddings. A separate output head maps to
 """
 
 # %%
-import gc
 import math
 import os
 import random
@@ -26,18 +25,22 @@ import subprocess
 import sys
 
 random.seed(42)  # one seed for the whole run: same shuffle, same init, same samples every time
+if hasattr(sys.stdout, "reconfigure"):  # a console that cannot show a character (Windows' cp1252) shows \xe9, not a traceback
+    sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def knob(name, default):
     """A hyperparameter that the environment may override, e.g. NUM_STEPS=20 (quick mode)."""
     value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit() or int(value) <= 0:
+    if not value.isdecimal() or int(value) <= 0:
         sys.exit(f"error: {name} must be a positive integer, got {value!r}")
     return int(value)
 
 
 NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
 STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
+if STOP_AFTER > NUM_STEPS:
+    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
 BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest context the model sees, and the longest name we sample
 NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
 N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
@@ -55,10 +58,19 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__"
 path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
 if not os.environ.get("DATASET") and not os.path.exists(path) and subprocess.call([sys.executable, os.path.join(root, "tools", "dataset.py"), path]):
     sys.exit(1)  # tools/dataset.py has already said what went wrong and what to do
+if os.path.isdir(path):
+    sys.exit(f"error: dataset {path} is a folder (DATASET must name a text file with one name per line)")
 if not os.path.isfile(path):
     sys.exit(f"error: dataset {path} not found (DATASET must name a text file with one name per line)")
-with open(path, encoding="utf-8") as f:
-    docs = [line.strip() for line in f.read().strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
+with open(path, "rb") as f:
+    raw = f.read()
+try:
+    text = raw.decode("utf-8-sig")  # "-sig": the byte-order mark some Windows editors put first is not a character
+except UnicodeDecodeError as e:
+    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 and run again")
+if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
+    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 and run again")
+docs = [line.strip() for line in text.strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
 if not docs:
     sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")
 random.shuffle(docs)
@@ -102,22 +114,22 @@ class Value:
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        ### BEGIN SOLUTION
-        # HINT: a Value for the product, its children (self, other), and d(xy)/dx and d(xy)/dy as local_grads
         return Value(self.data * other.data, (self, other), (other.data, self.data))
-        ### END SOLUTION
+
+    @staticmethod
+    def dot(w, x):
+        """The dot product of two lists of Values, as one node: the same number as sum(wi * xi ...),
+        without its 2n intermediate Values (most of the Values a model makes are these)."""
+        total = 0
+        for wi, xi in zip(w, x):  # a plain loop: since Python 3.12, sum() of floats rounds differently
+            total += wi.data * xi.data
+        return Value(total, (*w, *x), (*(xi.data for xi in x), *(wi.data for wi in w)))
 
     def __pow__(self, k):  # k is a plain number
-        ### BEGIN SOLUTION
-        # HINT: a Value for self.data to the power k, its child self, and d(x**k)/dx as its local gradient
         return Value(self.data**k, (self,), (k * self.data ** (k - 1),))
-        ### END SOLUTION
 
     def log(self):
-        ### BEGIN SOLUTION
-        # HINT: a Value for the natural log of self.data, its child self, and d(log x)/dx as its local gradient
         return Value(math.log(self.data), (self,), (1 / self.data,))
-        ### END SOLUTION
 
     def exp(self):
         return Value(math.exp(self.data), (self,), (math.exp(self.data),))
@@ -147,35 +159,29 @@ class Value:
         return other * self**-1
 
     def backward(self):
-        ### BEGIN SOLUTION
-        # HINT: sort the graph (each node after its children); from self (grad 1) back, add local_grad * grad into each child's grad
-        # Order the graph so that every node comes after all the nodes it was made from:
-        # depth-first, first child first. The stack replaces recursion, which is slower, limits
-        # the depth, and (as a nested function calling itself) would be a reference cycle.
-        topo, visited, stack = [], {self}, [(self, iter(self.children))]
-        while stack:
-            v, children = stack[-1]
-            for child in children:
-                if child not in visited:
-                    visited.add(child)
-                    stack.append((child, iter(child.children)))
-                    break
-            else:  # all of v's inputs are in topo: v can follow them
-                stack.pop()
+        # Order the graph so that every node comes after all the nodes it was made from
+        # (depth-first, each node's inputs first), then walk it backwards: a node's grad is
+        # complete, every use of it counted, before it is passed on to its inputs.
+        topo, visited = [], set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v.children:
+                    build_topo(child)
                 topo.append(v)
-        # Then walk it backwards: a node's grad is complete before it is passed on.
+
+        build_topo(self)
         self.grad = 1
         for v in reversed(topo):
-            grad = v.grad
             for child, local_grad in zip(v.children, v.local_grads):
-                child.grad += local_grad * grad
-        ### END SOLUTION
+                child.grad += local_grad * v.grad
 
 
-# Every training step builds a graph of thousands of Values and then drops it. The graph has no
-# reference cycles, so reference counting frees it at once; the cycle collector would only keep
-# re-scanning live nodes while we build them (about 15% of the run time). Switch it off.
-gc.disable()
+# build_topo calls itself once per node along the longest path of the graph. A softmax over a large
+# vocabulary (your own dataset, in Chinese say) is a chain of that many additions: deeper than the
+# 1,000 nested calls Python allows by default.
+sys.setrecursionlimit(10_000)
 
 
 # %% [markdown]
@@ -214,18 +220,7 @@ print(f"num params: {len(params)}")
 
 # %%
 def linear(x, w):
-    # One Value per output, not a product and a running sum per weight: sum(wi * xi ...) would
-    # give the same numbers with 6x more Values (64,000 per step in step 5; creating them was most
-    # of the time). A dot product's local gradients are the other side: d/dw_i = x_i, d/dx_i = w_i.
-    xs = [xi.data for xi in x]
-    out = []
-    for row in w:
-        ws = [wi.data for wi in row]
-        total = 0
-        for wi, xi in zip(ws, xs):
-            total += wi * xi
-        out.append(Value(total, (*row, *x), (*xs, *ws)))
-    return out
+    return [Value.dot(row, x) for row in w]
 
 
 def softmax(logits):
@@ -236,11 +231,8 @@ def softmax(logits):
 
 
 def rmsnorm(x):
-    ### BEGIN SOLUTION
-    # HINT: multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5), with Value operations
     scale = (sum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
     return [xi * scale for xi in x]
-    ### END SOLUTION
 
 
 def gpt(token, pos, keys, values):
@@ -253,12 +245,9 @@ def gpt(token, pos, keys, values):
     v = linear(x, state_dict["attn_wv"])
     keys.append(k)
     values.append(v)
-    ### BEGIN SOLUTION
-    # HINT: scores[t] = q . keys[t] / sqrt(N_EMBD); weights = softmax(scores); x[j] = sum over t of weights[t] * values[t][j]
     scores = [sum(qj * kj for qj, kj in zip(q, kt)) / N_EMBD**0.5 for kt in keys]
     weights = softmax(scores)
     x = [sum(w * vt[j] for w, vt in zip(weights, values)) for j in range(N_EMBD)]
-    ### END SOLUTION
     x = linear(x, state_dict["attn_wo"])
     x = [a + b for a, b in zip(x, residual)]
     residual = x

@@ -76,7 +76,7 @@ WRONG = {
         "grad overwritten instead of accumulated": [("child.grad += local_grad", "child.grad = local_grad")],
         "no seed gradient of 1": [("        self.grad = 1\n", "")],
         "topological order not reversed": [("for v in reversed(topo):", "for v in topo:")],
-        "a node visited twice": [("if child not in visited:", "if True:")],
+        "a node visited twice": [("if v not in visited:", "if True:")],
         "breadth-first instead of topological": "replace the whole region",
     },
     (3, "rmsnorm"): {
@@ -215,16 +215,30 @@ def test_student_source_is_valid_python_with_every_blank(n):
     assert student.count(exercises.STUB) == len(regions) > 0
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n", "must be '# HINT: what to write'"),
-    ("### BEGIN SOLUTION\n# HINT: x\nx = 1\n### END SOLUTION\n", "must be inside a function"),
-    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: x\n    return 1\n", "without an ### END SOLUTION"),
-    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: x\n    ### BEGIN SOLUTION\n    pass\n", "inside another solution region"),
-    ("def f():\n    ### BEGIN SOLUTION\n    # HINT: say \"hi\"\n    return 1\n    ### END SOLUTION\n", "double quotes"),
+@pytest.mark.parametrize("part,problem", [
+    (exercises.Part("x", "nowhere = ", "nowhere = "), "no line starting 'nowhere = ' in f"),
+    (exercises.Part('say "hi"'), "may not contain double quotes"),
 ])
-def test_malformed_markers_are_named(text, problem):
-    with pytest.raises(exercises.MarkerError, match=problem.replace("(", r"\(")):
-        exercises.regions(text)
+def test_an_exercise_that_does_not_match_its_code_is_named(part, problem):
+    table = {"f": exercises.Exercise("f", "check.f(f)", 1, "", [part])}
+    with pytest.raises(exercises.MarkerError, match=problem):
+        exercises.regions("def f():\n    y = 1\n    return y\n", table)
+
+
+def test_a_part_is_whole_statements_and_a_whole_body_skips_the_docstring():
+    source = 'def f(a):\n    """Doc."""\n    # why\n    b = [a,\n         a]\n    return b\n'
+    table = {"f": exercises.Exercise("f", "", 1, "", [exercises.Part("all")])}
+    (whole,) = exercises.regions(source, table)
+    assert whole.code == "    # why\n    b = [a,\n         a]\n    return b"
+    table = {"f": exercises.Exercise("f", "", 1, "", [exercises.Part("b", "b = ", "b = ")])}
+    (part,) = exercises.regions(source, table)
+    assert part.code == "    b = [a,\n         a]" and part.indent == "    "
+
+
+def test_the_steps_carry_no_markers():
+    for n in STEPS:
+        source = exercises.step_source(n)
+        assert exercises.BEGIN not in source and exercises.END not in source and exercises.HINT not in source
 
 
 @pytest.mark.parametrize("n", STEPS)
@@ -254,17 +268,16 @@ def test_check_names_a_stale_notebook(tmp_path, monkeypatch, capsys):
 
 def clear_solutions(source):
     """What nbgrader's ClearSolutions does to a cell, per its docs: each region between the marker
-    lines becomes a stub indented like the BEGIN line (here with the hint as its message)."""
-    out, hint = [], None
+    lines becomes a stub indented like the BEGIN line (here with the hint above it as its message)."""
+    out, inside = [], False
     for line in source.split("\n"):
         if line.strip() == exercises.BEGIN:
-            indent, hint = line[:len(line) - len(line.lstrip())], ""
-        elif hint == "" and line.strip().startswith(exercises.HINT):
-            hint = line.strip()[len(exercises.HINT):].strip()
+            indent, inside = line[:len(line) - len(line.lstrip())], True
+            hint = out.pop().strip()[len(exercises.HINT):].strip()
             out += [indent + exercises.STUB, f'{indent}raise NotImplementedError("{hint}")']
         elif line.strip() == exercises.END:
-            hint = None
-        elif hint is None:
+            inside = False
+        elif not inside:
             out.append(line)
     return "\n".join(out)
 

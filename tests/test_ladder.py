@@ -66,7 +66,7 @@ def test_train1_gradient_check_catches_a_wrong_gradient(step1, monkeypatch):
     step_globals = env["analytic_gradient"].__globals__  # run_path returns a copy of the step's globals
     monkeypatch.setitem(step_globals, "linear_backward", lambda x, w, dy, dw: right(x, w, [2 * d for d in dy], dw))
     _, wrong = env["analytic_gradient"](tokens)
-    _, numerical = env["numerical_gradient"](tokens)
+    _, numerical = env["numerical_gradient"](tokens, env["params"])
     assert max(abs(a - b) for a, b in zip(wrong, numerical)) > 1e-3
 
 

@@ -1,31 +1,26 @@
-"""Generate the student notebooks notebooks/exercises/trainN.ipynb from the steps' solution markers.
+"""Generate the student notebooks notebooks/exercises/trainN.ipynb from the steps and the table below.
 
     python tools/exercises.py            # (re)write every student notebook (`make exercises`)
     python tools/exercises.py --check    # write nothing; exit 1 naming every stale notebook
     python tools/exercises.py --list     # the exercises, as a Markdown table (for docs/exercises.md)
-    python tools/exercises.py --teacher DIR   # the same notebooks with the solutions and markers in
-                                              # place of the blanks: a source for nbgrader (not committed)
+    python tools/exercises.py --teacher DIR   # the same notebooks with the solutions in place of the
+                                              # blanks, between nbgrader's markers (not committed)
 
-In a step, the lines of an exercise sit between nbgrader's markers, indented like the code, with
-a hint as the first line inside:
-
-        ### BEGIN SOLUTION
-        # HINT: what to write, in one line
-        ...the solution...
-        ### END SOLUTION
-
-A region is an exercise of the step where it first appears; the same region carried unchanged
-into later steps (the Value class, rmsnorm, …) is given code there. In the student notebook an
-exercise's lines become
+The steps carry no exercise markers: what a learner reads (the steps, the lesson notebooks, the
+diffs, the docs) is plain code. An exercise is defined here, in TABLE, by the function that holds
+it and, when it is not the whole body of that function, by the first and last lines of each part
+(the start of the line, after its indentation). In the student notebook of its step each part
+becomes
 
         # YOUR CODE HERE
         raise NotImplementedError("what to write, in one line")
 
-and right after the cell (split after the function that holds the blank, when more code
-follows) comes a check cell that calls its checker from tools/check.py. A region must lie inside
-a function, so that the blank only fails when the function is called: the notebook runs up to
-the check, which says "not implemented yet" in one line. The setup cell at the top makes the
-notebook work from notebooks/ (where the step finds the dataset) and imports the checkers.
+and right after the cell (split after the function that holds the blank, when more code follows)
+comes a check cell that calls its checker from tools/check.py. A part must lie inside a function,
+so that the blank only fails when the function is called: the notebook runs up to the check, which
+says "not implemented yet" in one line. Later steps keep the same code as given code. The setup
+cell at the top makes the notebook work from notebooks/ (where the step finds the dataset) and
+imports the checkers.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
@@ -44,168 +39,186 @@ import notebooks
 
 ROOT = notebooks.ROOT
 EXERCISES = notebooks.NOTEBOOKS / "exercises"
-BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
+BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"  # nbgrader's markers, teacher's version only
 STUB = "# YOUR CODE HERE"
 
-Exercise = namedtuple("Exercise", "title check minutes teaches")
-# (step, function holding the region) -> the exercise. The check is the code of the check cell;
+Exercise = namedtuple("Exercise", "title check minutes teaches parts")
+# One blank of an exercise: the hint its NotImplementedError shows, and the lines it takes out
+# (first and last: the start of each line after its indentation; None: the function's whole body).
+Part = namedtuple("Part", "hint first last", defaults=(None, None))
+# (step, function holding the blank) -> the exercise. The check is the code of the check cell;
 # it runs in the notebook, so it names the notebook's own variables.
 TABLE = {
     (0, "probabilities"): Exercise(
         "`probabilities`: add-one smoothing", "check.probabilities(probabilities, vocab_size)", 10,
-        "turn a row of counts into probabilities that never reach zero"),
+        "turn a row of counts into probabilities that never reach zero",
+        [Part("one probability per count in row, with add-one smoothing (the formula above)")]),
     (1, "linear_backward"): Exercise(
         "`linear_backward`: the gradient of `linear`", "check.linear_backward(linear_backward)", 15,
         "the chain rule for y = Wx: dL/dW is an outer product, dL/dx goes through W transposed, "
-        "and gradients accumulate over positions"),
+        "and gradients accumulate over positions",
+        [Part("add dy[i] * x[j] into every dw[i][j], and return dx with dx[j] = sum over i of w[i][j] * dy[i]")]),
     (1, "analytic_gradient"): Exercise(
         "`analytic_gradient`: softmax + cross-entropy and ReLU backward",
         "check.analytic_gradient(analytic_gradient, loss_of, state_dict)", 20,
-        "backpropagation by hand: p - onehot(target) at the logits, the 1/n of the mean, a ReLU as a gate"),
+        "backpropagation by hand: p - onehot(target) at the logits, the 1/n of the mean, a ReLU as a gate",
+        [Part("dlogits[i] is (probs[i] - 1) / n for the target token and probs[i] / n for every other token",
+              "dlogits = ", "dlogits = "),
+         Part("the ReLU passes da[i] on where h[i] > 0, and 0.0 where it was not", "dh = ", "dh = ")]),
     (2, "Value.__mul__"): Exercise(
         "`Value.__mul__`: local gradients of a product", "check.mul(Value)", 5,
-        "what a node records: its inputs, and d out / d input for each (the product rule)"),
+        "what a node records: its inputs, and d out / d input for each (the product rule)",
+        [Part("a Value for the product, its children (self, other), and d(xy)/dx and d(xy)/dy as local_grads",
+              "return ", "return ")]),
     (2, "Value.__pow__"): Exercise(
         "`Value.__pow__`: the power rule", "check.power(Value)", 5,
-        "a local gradient that depends on the input's value (division is built on it)"),
+        "a local gradient that depends on the input's value (division is built on it)",
+        [Part("a Value for self.data to the power k, its child self, and d(x**k)/dx as its local gradient")]),
     (2, "Value.log"): Exercise(
         "`Value.log`: the logarithm", "check.log(Value)", 5,
-        "the local gradient 1/x, which the loss -log p sends back into softmax"),
+        "the local gradient 1/x, which the loss -log p sends back into softmax",
+        [Part("a Value for the natural log of self.data, its child self, and d(log x)/dx as its local gradient")]),
     (2, "Value.backward"): Exercise(
         "`Value.backward`: reverse-mode autodiff", "check.backward(Value)", 25,
         "a topological order of the graph, the chain rule walked backwards, and why a node used twice "
-        "must collect all its gradient before passing it on"),
+        "must collect all its gradient before passing it on",
+        [Part("sort the graph (each node after its children); from self (grad 1) back, add local_grad * grad "
+              "into each child's grad")]),
     (3, "rmsnorm"): Exercise(
         "`rmsnorm`", "check.rmsnorm(rmsnorm, Value)", 10,
-        "normalising by the root mean square, and why the 1e-5 is there"),
+        "normalising by the root mean square, and why the 1e-5 is there",
+        [Part("multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5), with Value operations")]),
     (3, "gpt"): Exercise(
         "attention in `gpt`: scores, softmax, weighted sum", "check.attention(gpt, state_dict)", 20,
-        "self-attention over a key/value cache, and the 1/sqrt(d) scale of the scores"),
+        "self-attention over a key/value cache, and the 1/sqrt(d) scale of the scores",
+        [Part("scores[t] = q . keys[t] / sqrt(N_EMBD); weights = softmax(scores); "
+              "x[j] = sum over t of weights[t] * values[t][j]", "scores = ", "x = [sum(w * vt[j]")]),
     (4, "gpt"): Exercise(
         "multi-head attention in `gpt`", "check.multi_head_attention(gpt, state_dict, N_HEAD)", 20,
-        "splitting q, k and v into heads that attend independently, and concatenating them back"),
+        "splitting q, k and v into heads that attend independently, and concatenating them back",
+        [Part("per head: attend with its HEAD_DIM-wide slice of q, keys[i], values[i] (scores / sqrt(HEAD_DIM)); "
+              "concatenate into heads", "heads = []", "heads += ")]),
     (5, "adam"): Exercise(
         "`adam`: the Adam update", "check.adam(adam, beta1, beta2, eps)", 15,
-        "momentum, a per-parameter step size from the squared gradient, and bias correction"),
+        "momentum, a per-parameter step size from the squared gradient, and bias correction",
+        [Part("for each p: update m[i] and v[i]; m_hat, v_hat undo their bias (step + 1 updates); "
+              "p.data -= lr_t * m_hat / (sqrt(v_hat) + eps)")]),
 }
 
+# One blank found in a source: its exercise's name, hint, the code it takes out (lines begin..end,
+# 0-based, inclusive) and that code's indentation.
 Region = namedtuple("Region", "name hint code begin end indent")
 
 
 class MarkerError(Exception):
-    """A step's solution markers are malformed (the message says where and how)."""
+    """An exercise of TABLE does not match its step's code (the message says where and how)."""
 
 
-def enclosing(tree, lineno):
-    """The qualified name of the innermost function around line `lineno` (1-based), or None."""
-    best = None
+def functions(tree):
+    """{qualified name: node} of every function in a module (methods as Class.method)."""
+    found = {}
 
     def visit(node, prefix):
-        nonlocal best
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                inside = child.lineno <= lineno <= child.end_lineno
-                name = prefix + child.name
-                if inside and not isinstance(child, ast.ClassDef):
-                    best = name
-                if inside:
-                    visit(child, name + ".")
-            else:
-                visit(child, prefix)
+                if not isinstance(child, ast.ClassDef):
+                    found[prefix + child.name] = child
+                visit(child, prefix + child.name + ".")
 
     visit(tree, "")
-    return best
+    return found
 
 
-def regions(source, where="source"):
-    """Every solution region of a Python source, in order."""
+def regions(source, table, where="source"):
+    """The blanks of the exercises in `table` ({function name: Exercise}) defined in `source`, in order."""
     lines = source.split("\n")
     tree = ast.parse(source)
-    found, begin = [], None
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if text == BEGIN:
-            if begin is not None:
-                raise MarkerError(f"{where}:{i + 1}: {BEGIN} inside another solution region")
-            begin = i
-        elif text == END:
-            if begin is None:
-                raise MarkerError(f"{where}:{i + 1}: {END} without a {BEGIN}")
+    defined = functions(tree)
+    ends = {}  # first line of a statement -> its last line (1-based), to take a part's last statement whole
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            ends[node.lineno] = max(ends.get(node.lineno, 0), node.end_lineno)
+    found = []
+    for name, exercise in table.items():
+        function = defined.get(name)
+        if function is None:
+            continue
+        body = function.body
+        docstring = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str)
+        inside = range(body[0].end_lineno if docstring else function.body[0].lineno - 1, function.end_lineno)
+        if docstring and len(body) == 1:
+            raise MarkerError(f"{where}: {name} has nothing but its docstring to take out")
+        for part in exercise.parts:
+            if part.first is None:
+                begin = inside.start
+                while not lines[begin].strip():
+                    begin += 1
+                if docstring is False:  # comments above the first statement belong to the blank too
+                    while begin > function.lineno and lines[begin - 1].strip().startswith("#"):
+                        begin -= 1
+                end = inside.stop - 1
+            else:
+                def at(prefix, after):
+                    for i in range(after, inside.stop):
+                        if lines[i].strip().startswith(prefix):
+                            return i
+                    raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises.py TABLE)")
+                begin = at(part.first, inside.start)
+                end = ends.get(at(part.last, begin) + 1, at(part.last, begin) + 1) - 1
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-            hint = lines[begin + 1].strip()
-            if not hint.startswith(HINT) or not hint[len(HINT):].strip():
-                raise MarkerError(f"{where}:{begin + 2}: the line after {BEGIN} must be '{HINT} what to write'")
-            hint = hint[len(HINT):].strip()
-            if '"' in hint or "\\" in hint:
-                raise MarkerError(f"{where}:{begin + 2}: a hint may not contain double quotes or backslashes")
-            if not line.startswith(indent + END):
-                raise MarkerError(f"{where}:{i + 1}: {END} must be indented like its {BEGIN}")
-            code = lines[begin + 2:i]
-            if not any(c.strip() for c in code):
-                raise MarkerError(f"{where}:{begin + 1}: an empty solution region")
-            name = enclosing(tree, begin + 1)
-            if name is None:
-                raise MarkerError(f"{where}:{begin + 1}: a solution region must be inside a function "
-                                  "(a blank in top-level code would stop the notebook before its check)")
-            found.append(Region(name, hint, "\n".join(code), begin, i, indent))
-            begin = None
-    if begin is not None:
-        raise MarkerError(f"{where}:{begin + 1}: {BEGIN} without an {END}")
-    return found
+            if '"' in part.hint or "\\" in part.hint:
+                raise MarkerError(f"{where}: the hint of {name} may not contain double quotes or backslashes")
+            found.append(Region(name, part.hint, "\n".join(lines[begin:end + 1]), begin, end, indent))
+    return sorted(found, key=lambda region: region.begin)
 
 
 def step_source(n):
     return notebooks.step_path(n).read_text(encoding="utf-8")
 
 
+def specs(n):
+    """{function name: Exercise} of step n."""
+    return {name: exercise for (step, name), exercise in TABLE.items() if step == n}
+
+
 def step_regions(n):
-    return regions(step_source(n), f"steps/train{n}.py")
-
-
-def is_new(n):
-    """A predicate: is this region of step n an exercise there (not carried unchanged from step n-1)?"""
-    before = set()
-    if notebooks.step_path(n - 1).is_file():
-        before = {(r.name, r.code) for r in step_regions(n - 1)}
-    return lambda region: (region.name, region.code) not in before
+    """Every blank of step n, in order; each exercise of TABLE must be found in its step."""
+    where = f"steps/train{n}.py"
+    found = regions(step_source(n), specs(n), where)
+    missing = set(specs(n)) - {region.name for region in found}
+    if missing:
+        raise MarkerError(f"{where}: no function {', '.join(sorted(missing))} (tools/exercises.py TABLE)")
+    return found
 
 
 def exercises(n):
     """[(name, Exercise, [its regions])] for step n, in the order they appear."""
-    new = is_new(n)
     found = {}
     for region in step_regions(n):
-        if new(region):
-            found.setdefault(region.name, []).append(region)
-    out = []
-    for name, parts in found.items():
-        if (n, name) not in TABLE:
-            raise MarkerError(f"steps/train{n}.py: the exercise in {name} has no entry in TABLE "
-                              "(tools/exercises.py): give it a title, a check and minutes")
-        out.append((name, TABLE[(n, name)], parts))
-    return out
+        found.setdefault(region.name, []).append(region)
+    return [(name, TABLE[(n, name)], parts) for name, parts in found.items()]
 
 
-def blank(source, is_exercise, where="source", teacher=False):
-    """The source with exercises replaced by stubs (kept, markers and all, for the teacher), and the
-    markers of other regions removed."""
+def blank(source, found, teacher=False):
+    """The source with the regions `found` in it replaced by stubs; for the teacher, the solution
+    between nbgrader's markers, with the hint just above (nbgrader keeps what is outside them)."""
     lines = source.split("\n")
     out, pos = [], 0
-    for region in regions(source, where):
+    for region in found:
         out += lines[pos:region.begin]
-        if is_exercise(region) and teacher:
-            out += lines[region.begin:region.end + 1]
-        elif is_exercise(region):
-            out += [region.indent + STUB, f'{region.indent}raise NotImplementedError("{region.hint}")']
+        if teacher:
+            out += [f"{region.indent}{HINT} {region.hint}", region.indent + BEGIN,
+                    *lines[region.begin:region.end + 1], region.indent + END]
         else:
-            out += lines[region.begin + 2:region.end]
+            out += [region.indent + STUB, f'{region.indent}raise NotImplementedError("{region.hint}")']
         pos = region.end + 1
     return "\n".join(out + lines[pos:])
 
 
 def student_source(n):
-    """steps/trainN.py as the student gets it: blanks for this step's exercises, no markers."""
-    return blank(step_source(n), is_new(n), f"steps/train{n}.py")
+    """steps/trainN.py as the student gets it: blanks for this step's exercises."""
+    return blank(step_source(n), step_regions(n))
 
 
 def split_after_blanks(source, mark=STUB):
@@ -272,19 +285,14 @@ def notebook(n, teacher=False):
     """The student notebook of step n (nbformat 4.5, clean, stable ids); with teacher=True, the same
     notebook with the solutions and their markers in place of the blanks (an nbgrader source)."""
     lesson = notebooks.notebook(n)
-    new = is_new(n)
     todo = {name: (exercise, parts) for name, exercise, parts in exercises(n)}
     cells, listed, number = [], [], {}
     for index, cell in enumerate(lesson.cells):
-        if cell.cell_type != "code" or BEGIN not in cell.source:
-            cells.append(cell)
-            continue
-        where = f"steps/train{n}.py, cell {cell.id}"
-        found = [r for r in regions(cell.source, where) if new(r)]
-        cell.source = blank(cell.source, new, where, teacher)
+        found = regions(cell.source, specs(n), f"steps/train{n}.py, cell {cell.id}") if cell.cell_type == "code" else []
         if not found:
             cells.append(cell)
             continue
+        cell.source = blank(cell.source, found, teacher)
         head, rest = split_after_blanks(cell.source, BEGIN if teacher else STUB)
         cell.source = head
         cells.append(cell)
