@@ -64,10 +64,7 @@ docs: $(VENV)/.installed ## build the site into docs/_build/ from the committed 
 ladder: $(VENV)/.installed ## re-run every step full length (~3 min): docs/ladder.md, ladder.json, loss_curves.svg/.png
 	$(VPY) tools/ladder.py
 
-docs-check: docs ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
-	  { echo "Chromium is missing: installing Debian's chromium (needs root and apt-get) …"; \
-	    apt-get update -qq && apt-get install -y -qq chromium; }
+docs-check: docs chromium ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
 	$(VPY) tools/screenshot.py
 
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
@@ -76,4 +73,20 @@ lab: $(VENV)/.lab-installed ## open the notebooks in JupyterLab (NUM_STEPS=50 ma
 
 $(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt
+	touch $@
+
+# --- browser checks (tools/browser.py): Debian's chromium driven by playwright, pinned in
+# requirements-browser.txt and installed into .venv; playwright's own browser download is never used.
+# A missing chromium is installed only when asked: INSTALL_CHROMIUM=1 (what .ci/run sets).
+.PHONY: chromium browser-deps
+chromium: ## check that Debian's chromium is here (INSTALL_CHROMIUM=1: apt-get install it if not)
+	@[ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  if [ "$(INSTALL_CHROMIUM)" = 1 ]; then echo "installing Debian's chromium (INSTALL_CHROMIUM=1) …"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "error: no chromium here: sudo apt-get install chromium (or add INSTALL_CHROMIUM=1 to the make command)"; exit 1; fi
+
+browser-deps: $(VENV)/.browser-installed chromium ## what browser checks need: playwright (pinned) and chromium
+
+$(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt -c requirements.txt
 	touch $@

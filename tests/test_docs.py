@@ -214,7 +214,7 @@ def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
 # --- in a real browser (skipped without Chromium) -------------------------------------------------
 
 def test_the_site_renders_in_headless_chromium(site, tmp_path):
-    if not screenshot.browser():
+    if not screenshot.chromium_path():
         pytest.skip("Chromium is not installed (apt-get install chromium): the headless-browser check is skipped")
     out, _ = site
     assert screenshot.main(["--site", str(out), "--shots", str(tmp_path)]) == 0

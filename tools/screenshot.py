@@ -12,14 +12,14 @@ Exit status 0: all good, or skipped because there is no Chromium here (it says s
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from browser import BROWSERS, INSTALL_HINT, chromium_path  # the one definition of where Chromium is
+
 ROOT = Path(__file__).resolve().parent.parent
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--hide-scrollbars", "--window-size=1200,1600"]
 CHECKS = {  # what the rendered DOM of each kind of page must contain
@@ -27,12 +27,6 @@ CHECKS = {  # what the rendered DOM of each kind of page must contain
     "step": ['id="diff"', 'id="notebook"', "jp-Cell", 'href="index.html"'],
     "step with a step before it": ['<table class="sbs"', 'rel="prev"'],
 }
-
-
-def browser():
-    """The Chromium executable, or None."""
-    found = os.environ.get("CHROMIUM") or next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
-    return found if found and os.access(found, os.X_OK) else None
 
 
 def chromium(exe, profile, *args, timeout=120):
@@ -61,10 +55,9 @@ def main(argv=None):
     parser.add_argument("--pages", default="index.html,step3.html", help="comma-separated pages to open")
     parser.add_argument("--shots", help="where to write the PNGs (default SITE/screenshots)")
     args = parser.parse_args(argv)
-    exe = browser()
+    exe = chromium_path()
     if not exe:
-        print("skipped: no Chromium found (looked for " + ", ".join(BROWSERS) + "; on Debian: apt-get install chromium,"
-              " or set CHROMIUM=/path/to/chrome)", file=sys.stderr)
+        print("skipped: no Chromium found (looked for " + ", ".join(BROWSERS) + "): " + INSTALL_HINT, file=sys.stderr)
         return 0
     site = Path(args.site)
     if not (site / "index.html").is_file():

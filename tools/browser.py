@@ -1,0 +1,206 @@
+"""Browser checks, shared: a local server on 127.0.0.1 and Debian's headless Chromium driven by playwright.
+
+    import browser                                   # tools/ on sys.path
+    if browser.missing():                            # None, or one line saying what is absent
+        sys.exit(browser.missing())
+    with browser.LocalServer(["python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}"],
+                             cwd=site, ready="/") as server, browser.Browser() as b:
+        page = b.page()                              # a new tab; every request it makes is recorded
+        page.goto(server.url + "/index.html")        # page is a playwright.sync_api.Page
+        b.screenshot(page, "build/shot.png")
+        b.assert_local()                             # AssertionError naming any request that left 127.0.0.1
+
+LocalServer(command, cwd=None, env=None, ready="/", timeout=60, log=None)
+    Picks a free port, substitutes it for "{port}" in the command, starts the process in a
+    session of its own and waits until GET http://127.0.0.1:PORT{ready} answers (any HTTP status;
+    ready=None: don't wait). .port, .url ("http://127.0.0.1:PORT"), .log (its output file),
+    .started_in (seconds until ready). Leaving the block (or .stop()) ends the whole process group:
+    SIGTERM, then SIGKILL after 10 s. A server that exits or never answers raises RuntimeError
+    with the tail of its log.
+Browser(viewport=(1400, 1000), timeout=60)
+    Chromium from chromium_path() in headless mode, throw-away profile. .page() opens a tab;
+    .requests lists every URL asked for (pages, workers, websockets); .foreign() those not to
+    127.0.0.1/localhost/[::1]; .assert_local() raises if there is one; .errors the pages' uncaught
+    JavaScript errors; .screenshot(page, path) writes a PNG (folders made as needed).
+    Requests that are not local are also blocked: Chromium sends everything except loopback to a
+    proxy at 127.0.0.1:9, where nothing listens, so a stray URL fails at once, on this machine.
+
+playwright's own browser download is never used: requirements-browser.txt pins the Python client
+and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
+"""
+
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_HINT = "install Debian's chromium: sudo apt-get install chromium (or set CHROMIUM=/path/to/chrome)"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions",
+         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost;[::1]"]
+
+
+def chromium_path():
+    """The Chromium executable ($CHROMIUM, else the first of BROWSERS on PATH), or None."""
+    found = os.environ.get("CHROMIUM") or next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+    return found if found and os.access(found, os.X_OK) else None
+
+
+def missing():
+    """None when a browser check can run here; otherwise one line saying what is missing and how to get it."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: pip install -r requirements-browser.txt (make lab-check does it)"
+    if not chromium_path():
+        return "no Chromium found (looked for " + ", ".join(BROWSERS) + "): " + INSTALL_HINT
+    return None
+
+
+def is_local(url):
+    """True for URLs on this machine's loopback (and for data:/blob:/about: URLs, which go nowhere)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about", "chrome", "chrome-error"):
+        return True
+    try:
+        return parts.hostname == "localhost" or ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:  # a name other than localhost
+        return False
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalServer:
+    """A server process on 127.0.0.1 at a free port, stopped for sure when the block ends (see module doc)."""
+
+    def __init__(self, command, cwd=None, env=None, ready="/", timeout=60, log=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [str(part).replace("{port}", str(self.port)) for part in command]
+        self.cwd, self.env, self.ready, self.timeout = cwd, env, ready, timeout
+        self.log = Path(log) if log else Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
+        self.process, self.started_in = None, None
+
+    def start(self):
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.ready is not None:
+            self._wait_ready(began)
+        self.started_in = time.monotonic() - began
+        return self
+
+    def _wait_ready(self, began):
+        while True:
+            if self.process.poll() is not None:
+                self._fail(f"exited with status {self.process.returncode} before answering")
+            try:
+                urllib.request.urlopen(self.url + self.ready, timeout=5).close()
+                return
+            except urllib.error.HTTPError:  # it answered: an error status still means it is up
+                return
+            except OSError:
+                pass
+            if time.monotonic() - began > self.timeout:
+                self._fail(f"did not answer {self.url}{self.ready} within {self.timeout} s")
+            time.sleep(0.2)
+
+    def _fail(self, why):
+        self.stop()
+        tail = self.log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"server {' '.join(self.command[:3])} … {why}; its log ({self.log}) ends:\n{tail}")
+
+    def stop(self):
+        """End the server and everything it started (its process group); safe to call twice."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Browser:
+    """Headless Debian Chromium through playwright, recording every request (see module doc)."""
+
+    def __init__(self, viewport=(1400, 1000), timeout=60):
+        self.viewport, self.timeout = viewport, timeout
+        self.requests, self.errors = [], []
+        self._playwright = self._browser = self.context = None
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+        exe = chromium_path()
+        if not exe:
+            raise RuntimeError("no Chromium found: " + INSTALL_HINT)
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(executable_path=exe, headless=True, args=FLAGS)
+            width, height = self.viewport
+            self.context = self._browser.new_context(viewport={"width": width, "height": height})
+            self.context.set_default_timeout(self.timeout * 1000)
+            self.context.on("request", lambda request: self.requests.append(request.url))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for close in (self.context and self.context.close, self._browser and self._browser.close,
+                      self._playwright and self._playwright.stop):
+            if close:
+                try:
+                    close()
+                except Exception:  # closing after a failure must not hide the failure
+                    pass
+
+    def page(self):
+        """A new tab whose requests, websockets and uncaught errors are recorded."""
+        page = self.context.new_page()
+        page.on("websocket", lambda ws: self.requests.append(ws.url))
+        page.on("worker", lambda worker: self.requests.append(worker.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def foreign(self):
+        """The recorded URLs that are not to this machine's loopback, in order, without repeats."""
+        return list(dict.fromkeys(url for url in self.requests if not is_local(url)))
+
+    def assert_local(self):
+        foreign = self.foreign()
+        assert not foreign, f"{len(foreign)} request(s) left 127.0.0.1: " + ", ".join(foreign[:10])
+
+    @staticmethod
+    def screenshot(page, path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        return path
