@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from stepkit import OFFLINE_URL, ROOT, names_txt, run, samples, write
+from stepkit import OFFLINE_URL, ROOT, names_txt, run, samples, step_numbers, write
 
 sys.path.insert(0, str(ROOT / "tools"))
 import dataset  # noqa: E402
@@ -140,3 +140,72 @@ def run_tool(*args):
     env = dict(os.environ, NAMES_URL=OFFLINE_URL)
     return subprocess.run([sys.executable, str(ROOT / "tools" / "dataset.py"), *args], env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+# --- files as people save them, knobs that would train nonsense, consoles that are not UTF-8 ------
+# Every step reads the dataset and the knobs with its own copy of the same lines: each case runs
+# against every step, so a step whose copy drifts is caught.
+
+ALL_STEPS = pytest.mark.parametrize("n", step_numbers(), ids=lambda n: f"train{n}")
+
+
+def run_on_bytes(n, tmp_path, data, **knobs):
+    path = tmp_path / "names.txt"
+    path.write_bytes(data)
+    return run(n, DATASET=path, **knobs)
+
+
+@ALL_STEPS
+@pytest.mark.parametrize("saved_as,data,phrase", [
+    ("UTF-16 with its BOM (Notepad's Unicode)", "anna\r\nrenée\r\n".encode("utf-16"), "byte 0 is 0xff"),
+    ("Latin-1 / cp1252", "anna\nren\xe9e\n".encode("cp1252"), "byte 8 is 0xe9"),
+    ("UTF-16 without a BOM", "anna\nbob\n".encode("utf-16-le"), "NUL bytes"),
+    ("a binary file", bytes(range(256)), "byte 128 is 0x80"),
+])
+def test_a_file_that_is_not_utf8_is_one_clear_line(n, tmp_path, saved_as, data, phrase):
+    line = one_clear_line(run_on_bytes(n, tmp_path, data), "is not UTF-8 text", phrase, "save it as UTF-8")
+    assert str(tmp_path / "names.txt") in line
+
+
+def test_a_program_given_as_dataset_is_one_clear_line():
+    one_clear_line(run(0, DATASET=sys.executable), "is not UTF-8 text", "save it as UTF-8")
+
+
+@ALL_STEPS
+def test_a_byte_order_mark_is_not_a_character(n, tmp_path):
+    marked = run_on_bytes(n, tmp_path, "\ufeffanna\nbob\n".encode("utf-8"), NUM_STEPS=3, NUM_SAMPLES=3)
+    assert marked.returncode == 0, marked.stderr
+    assert "vocab size: 5" in marked.stdout  # a b n o + BOS, no U+FEFF
+    plain = run_on_bytes(n, tmp_path, b"anna\nbob\n", NUM_STEPS=3, NUM_SAMPLES=3)
+    assert marked.stdout == plain.stdout
+
+
+@ALL_STEPS
+def test_a_folder_says_it_is_a_folder(n, tmp_path):
+    one_clear_line(run(n, DATASET=tmp_path), "is a folder", str(tmp_path))
+
+
+@ALL_STEPS
+def test_stop_after_past_num_steps_is_refused(n):
+    result = run(n, NUM_STEPS=100, STOP_AFTER=400)
+    one_clear_line(result, "STOP_AFTER (400)", "NUM_STEPS (100)")
+    assert result.stdout == ""  # refused before anything is read or trained
+
+
+@pytest.mark.parametrize("value", ["²", "1e3", "+5", "٣x"])
+def test_a_knob_that_only_looks_like_a_number(value):
+    one_clear_line(run(3, NUM_STEPS=value), "NUM_STEPS", "positive integer")
+
+
+@ALL_STEPS
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_names_the_console_cannot_show_do_not_crash_a_run(n, tmp_path, encoding):
+    """A redirected Windows console is cp1252: names in another script come out as escapes."""
+    path = write(tmp_path / "names.txt", "李娜\n王伟\nзоя\nrenée\n" * 3)
+    env = {"PYTHONIOENCODING": encoding, "NUM_STEPS": "2", "NUM_SAMPLES": "5"}
+    result = subprocess.run([sys.executable, str(ROOT / "steps" / f"train{n}.py")], capture_output=True,
+                            env={**os.environ, **env, "DATASET": str(path)}, timeout=120)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode(errors="replace")
+    out = result.stdout.decode(encoding)
+    assert len(samples(out)) == 5 and "step    2 /    2 | loss" in out
+    assert "\\u" in out or "\\x" in out  # some sample had a character the console cannot show
