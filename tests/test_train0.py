@@ -1,14 +1,19 @@
-"""train0: the bigram count table, checked by counting and by hand."""
+"""train0: the bigram count table, checked by counting and by hand; its output and its notebook."""
 
 import math
 
 import pytest
 
 from stepkit import execute, losses, names_txt, run, samples, write
+from steptests import EveryStep
 
 # ladder.md: the reference progression's train0 with its defaults
 GOLDEN_SAMPLES = ("enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan ravbrieeligsonal "
                   "kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy").split()
+
+
+class TestEveryStep(EveryStep):
+    n = 0
 
 
 @pytest.fixture(scope="module")

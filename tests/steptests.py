@@ -1,0 +1,134 @@
+"""What every tests/test_trainN.py shares: each run of a step made once per suite, and the tests every step has.
+
+A test file collects the common tests with `class TestEveryStep(EveryStep): n = N`, so that
+`pytest tests/test_trainN.py` runs everything about step N and nothing else, and the whole suite
+runs each step (and each lesson notebook) once for all the files that read it.
+"""
+
+import functools
+import math
+import random
+import re
+import sys
+
+import nbformat
+
+from gradcheck import check_value_params
+from stepkit import ROOT, execute, losses, run, run_notebook, samples
+
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks  # noqa: E402
+
+K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
+QUICK_NOTEBOOK = {"NUM_STEPS": 3, "NUM_SAMPLES": 20}  # a lesson notebook's quick run (the docs site shows the same)
+
+
+@functools.cache
+def quick(step, **knobs):
+    """(globals, printed output) of steps/train{step}.py run in-process for K steps of the 1000-step schedule.
+
+    One run per (step, knobs) for the whole suite: a test that changes the globals restores them."""
+    return execute(step, **{"STOP_AFTER": K, "NUM_SAMPLES": 3, **knobs})
+
+
+@functools.cache
+def lesson_notebook(n):
+    """(notebook, printed text): notebooks/trainN.ipynb as generated, executed once in quick mode as a student runs it."""
+    nb = notebooks.notebook(n)
+    return nb, run_notebook(nb, **QUICK_NOTEBOOK)
+
+
+def tokens_of(env, doc):
+    return [env["BOS"]] + [env["chars"].index(ch) for ch in doc] + [env["BOS"]]
+
+
+def check_gpt_gradients(step, **knobs):
+    """train3-5: two weights of every matrix, after K updates, against finite differences of one short name's loss."""
+    env, _ = quick(step, **knobs)
+    doc = min(env["docs"][:50], key=len)  # a short name keeps the finite differences cheap
+    tokens = tokens_of(env, doc)
+    n = min(env["BLOCK_SIZE"], len(tokens) - 1)
+    layers = env.get("N_LAYER")
+
+    def loss():
+        keys, values = ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
+        terms = [-env["softmax"](env["gpt"](tokens[pos], pos, keys, values))[tokens[pos + 1]].log() for pos in range(n)]
+        return (1 / n) * sum(terms)
+
+    # two weights of every matrix, in rows that this name reaches (the embedding rows it uses)
+    rng, index, picks = random.Random(step), {id(p): i for i, p in enumerate(env["params"])}, []
+    for name, mat in env["state_dict"].items():
+        rows = {"wte": tokens[:n], "wpe": range(n)}.get(name, range(len(mat)))
+        for _ in range(2):
+            picks.append(index[id(rng.choice(mat[rng.choice(list(rows))]))])
+    assert check_value_params(env, loss, picks) == len(picks) >= 18
+
+
+class EveryStep:
+    """The tests every step has: its printed output as a script, and its lesson notebook.
+
+    A subclass sets n (the step) and params (its `num params`, None for a step without parameters)."""
+
+    n = None
+    params = None
+
+    # --- what the step prints -------------------------------------------------------------------
+
+    def test_output_format(self):
+        result = run(self.n, NUM_STEPS=3)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        header = ["num docs: 32033", "vocab size: 27"] + ([f"num params: {self.params}"] if self.params else [])
+        assert out.splitlines()[:len(header)] == header
+        steps = [line for line in out.splitlines() if line.startswith("step ")]
+        assert [s[:16] for s in steps] == ["step    1 /    3", "step    2 /    3", "step    3 /    3"]
+        assert all(re.fullmatch(r"step +\d+ / +\d+ \| loss \d+\.\d{4}", s) for s in steps)
+        assert all(math.isfinite(x) for x in losses(out))
+        assert "\n\n--- inference (new, hallucinated names) ---\n" in out
+        names = samples(out)
+        assert len(names) == 20 and all(re.fullmatch(r"[a-z]*", name) for name in names)
+
+    # --- the lesson notebook: generated from the step, committed clean, runnable ------------------
+
+    def committed(self):
+        path = notebooks.notebook_path(self.n)
+        assert path.is_file(), f"notebooks/train{self.n}.ipynb is missing: run `make notebooks` and commit it"
+        return path
+
+    def test_committed_notebook_is_exactly_what_the_step_generates(self):
+        assert self.committed().read_bytes() == notebooks.build(self.n).encode("utf-8"), (
+            f"steps/train{self.n}.py was edited but `make notebooks` was not run: "
+            f"notebooks/train{self.n}.ipynb is out of date (run `make notebooks` and commit it)")
+
+    def test_notebook_regenerates_byte_identical(self):
+        n = self.n
+        assert notebooks.build(n) == notebooks.build(n)
+        assert [cell.id for cell in notebooks.notebook(n).cells][:2] == [f"train{n}-00", f"train{n}-01"]
+
+    def test_notebook_first_cell_is_the_docstring_as_a_markdown_title(self):
+        first = notebooks.notebook(self.n).cells[0]
+        assert first.cell_type == "markdown"
+        assert re.match(rf"# Step {self.n} — \S", first.source), first.source.splitlines()[0]
+        assert '"""' not in first.source
+
+    def test_every_code_section_of_the_notebook_has_its_markdown(self):
+        cells = notebooks.notebook(self.n).cells
+        code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
+        assert code, "a step needs code cells"
+        for i in code[1:]:  # the first code cell is the setup right under the title
+            assert cells[i - 1].cell_type == "markdown", f"cell {i} starts with {cells[i].source.splitlines()[0]!r}"
+
+    def test_committed_notebook_is_clean(self):
+        nb = nbformat.read(self.committed(), as_version=4)
+        nbformat.validate(nb)
+        assert dict(nb.metadata) == {"kernelspec": notebooks.KERNELSPEC, "language_info": {"name": "python"}}
+        for cell in nb.cells:
+            assert cell.metadata == {}
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+
+    def test_notebook_runs_in_quick_mode(self):
+        _, out = lesson_notebook(self.n)
+        assert "num docs: 32033" in out
+        assert "step    1 /    3 | loss" in out and "step    3 /    3 | loss" in out
+        assert len(samples(out)) == QUICK_NOTEBOOK["NUM_SAMPLES"], out

@@ -1,0 +1,50 @@
+"""train1: an MLP with gradients by hand, checked against finite differences; its output and notebook."""
+
+import random
+
+import pytest
+
+from gradcheck import assert_close, central_difference
+from steptests import EveryStep, quick, tokens_of
+
+
+class TestEveryStep(EveryStep):
+    n, params = 1, 3184
+
+
+def test_prints_a_passing_gradient_check_before_training():
+    _, out = quick(1)
+    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    assert line == "gradient check | loss_n 3.297830 | loss_a 3.297830 | max diff 0.00000000"
+    assert out.index("gradient check") < out.index("step    1")
+
+
+def test_analytic_gradient_matches_central_differences():
+    env, _ = quick(1)
+    tokens = tokens_of(env, env["docs"][7])
+    loss, grads = env["analytic_gradient"](tokens)
+    assert loss == pytest.approx(env["loss_of"](tokens), rel=1e-12)
+    handles = env["params"]
+    rng = random.Random(0)
+    for i in rng.sample(range(len(handles)), 60) + [0, len(handles) - 1]:
+        row, j = handles[i]
+        old = row[j]
+
+        def at(value):
+            row[j] = value
+            return env["loss_of"](tokens)
+
+        numerical = central_difference(at, old)
+        row[j] = old
+        assert_close(grads[i], numerical, f"train1 parameter {i}")
+
+
+def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
+    env, _ = quick(1)
+    tokens = tokens_of(env, env["docs"][3])
+    right = env["linear_backward"]
+    step_globals = env["analytic_gradient"].__globals__  # run_path returns a copy of the step's globals
+    monkeypatch.setitem(step_globals, "linear_backward", lambda x, w, dy, dw: right(x, w, [2 * d for d in dy], dw))
+    _, wrong = env["analytic_gradient"](tokens)
+    _, numerical = env["numerical_gradient"](tokens, env["params"])
+    assert max(abs(a - b) for a, b in zip(wrong, numerical)) > 1e-3
