@@ -8,7 +8,9 @@ of the step's globals; then the check cell's own code is evaluated there.
 """
 
 import ast
+import os
 import shutil
+import subprocess
 import sys
 
 import nbformat
@@ -50,6 +52,7 @@ WRONG = {
         "dx forgets dy": [("w[i][j] * dy[i]", "w[i][j]")],
         "dw[i][j] gets dy[j] * x[i]": [("dw[i][j] += dyi * xj", "dw[i][j] += dy[j % len(dy)] * x[i % len(x)]")],
         "dx not returned": [("    return [sum(", "    [sum(")],
+        "dx with the sign flipped": [("    return [sum(", "    return [-sum(")],
     },
     (1, "analytic_gradient"): {
         "softmax gradient missing the -1 at the target": [("(p - (i == target))", "p")],
@@ -58,6 +61,7 @@ WRONG = {
         "ReLU backward passes negative inputs' gradients": [("dh = [d if hi > 0 else 0.0 for d, hi in zip(da, h)]",
                                                              "dh = da")],
         "ReLU backward gates on the gradient's sign": [("d if hi > 0", "d if d > 0")],
+        "onehot - p, the sign flipped": [("(p - (i == target))", "((i == target) - p)")],
     },
     (2, "Value.__mul__"): {
         "local gradients swapped": [("(other.data, self.data))", "(self.data, other.data))")],
@@ -84,6 +88,7 @@ WRONG = {
         "divides by the mean square, not its root": [("** -0.5", "** -1")],
         "sum of squares instead of their mean": [(" / len(x) + 1e-5", " + 1e-5")],
         "scale detached from the graph": [("    return [xi * scale", "    scale = Value(scale.data)\n    return [xi * scale")],
+        "multiplies by the root mean square": [("** -0.5", "** 0.5")],
     },
     (3, "gpt"): {
         "no 1/sqrt(d) scale": [(" / N_EMBD**0.5", "")],
@@ -106,7 +111,58 @@ WRONG = {
         "bias correction with step, not step + 1": [("beta1 ** (step + 1)", "beta1**step"), ("beta2 ** (step + 1)", "beta2**step")],
         "no momentum (m forgets the past)": [("beta1 * m[i] + (1 - beta1) * p.grad", "p.grad")],
         "plain SGD": "replace the whole region",
+        "steps up the gradient": [("p.data -= lr_t", "p.data += lr_t")],
     },
+}
+# What the ✗ line must say about each mistake above: the shape of the wrong answer, named.
+SAYS = {
+    (0, "probabilities"): {"no smoothing at all": "every token keeps some probability",
+                           "+1 on top, but not +V below": "divided by the row's total + 1, but each of the V",
+                           "+V below, but not +1 on top": "count + 1 on top",
+                           "+1 on top, nothing below": "divided by the row's total, but each of the V"},
+    (1, "linear_backward"): {"dw overwritten instead of accumulated": "add (+=) into dw",
+                             "dx through w instead of its transpose": "goes back through w transposed",
+                             "dx forgets dy": "dx ignores dy",
+                             "dw[i][j] gets dy[j] * x[i]": "dw is transposed",
+                             "dx not returned": "should be a list of 3, got NoneType",
+                             "dx with the sign flipped": "the sign is flipped"},
+    (1, "analytic_gradient"): {"softmax gradient missing the -1 at the target": "no -1 at the target",
+                               "softmax gradient missing the 1/n": "n = 4 times too large",
+                               "the -1 at the wrong token": "sits at the current token",
+                               "ReLU backward passes negative inputs' gradients": "where its input was negative",
+                               "ReLU backward gates on the gradient's sign": "gated by its input",
+                               "onehot - p, the sign flipped": "the sign is flipped"},
+    (2, "Value.__mul__"): {"local gradients swapped": "the local gradients are swapped",
+                           "local gradients of a sum": "the local gradient of a sum",
+                           "children left out": "its children must include"},
+    (2, "Value.__pow__"): {"k * x**k": "that is k·x^k", "the factor k forgotten": "without the factor k"},
+    (2, "Value.log"): {"local gradient x instead of 1/x": "that is x itself", "base-10 logarithm": "base-10"},
+    (2, "Value.backward"): {"grad overwritten instead of accumulated": "each use adds (+=)",
+                            "no seed gradient of 1": "f.grad should be 1",
+                            "topological order not reversed": "walk the order backwards",
+                            "a node visited twice": "visit each node only once",
+                            "breadth-first instead of topological": "breadth-first"},
+    (3, "rmsnorm"): {"no epsilon": "where is the 1e-5",
+                     "divides by the mean square, not its root": "divides by its square root",
+                     "sum of squares instead of their mean": "√n = √2 times too small",
+                     "scale detached from the graph": "with Value operations",
+                     "multiplies by the root mean square": "multiplied by the root mean square"},
+    (3, "gpt"): {"no 1/sqrt(d) scale": "not divided by √d (here d = 8)",
+                 "divides by d, not sqrt(d)": "divided by d = 8 itself",
+                 "weights not softmaxed": "softmax turns them into weights",
+                 "attends to the current position only": "only the current position's value",
+                 "scores detached from the graph": "in Value operations"},
+    (4, "gpt"): {"scales by sqrt(N_EMBD), not sqrt(HEAD_DIM)": "divide by √HEAD_DIM",
+                 "every head uses the start of q": "every head uses the first HEAD_DIM entries of q",
+                 "heads concatenated in reverse order": "concatenated in reverse order",
+                 "one head only, repeated": "every head uses head 0's slice"},
+    (5, "adam"): {"no bias correction": "1.5 times the right step",
+                  "no square root of v_hat": "divide it by the square root",
+                  "epsilon inside the square root": "ε goes outside the square root",
+                  "bias correction with step, not step + 1": "t = step + 1",
+                  "no momentum (m forgets the past)": "m is the running mean",
+                  "plain SGD": "plain gradient descent",
+                  "steps up the gradient": "the sign is flipped"},
 }
 REPLACEMENTS = {  # the whole solution region, for the mistakes above that rewrite it
     ((2, "Value.backward"), "breadth-first instead of topological"): BFS_BACKWARD,
@@ -183,11 +239,71 @@ def test_checker_catches_a_plausible_mistake(solved, n, name, mistake, capsys):
     result, line = run_check(solved[n], n, name, solution_source(n, name, mistake), capsys)
     assert result is False and line.startswith("✗ ") and line.count("\n") == 1, line
     assert "not implemented" not in line
+    assert SAYS[(n, name)][mistake] in line, f"the line should name the mistake's shape: {line}"
+
+
+def test_every_mistake_has_the_words_its_line_must_say():
+    assert {key: set(found) for key, found in WRONG.items()} == {key: set(says) for key, says in SAYS.items()}
 
 
 @pytest.mark.parametrize("n,name", ALL, ids=IDS)
 def test_every_exercise_has_mistakes_to_catch(n, name):
     assert len(WRONG.get((n, name), {})) >= 2, f"list plausible wrong answers for train{n}'s {name} in WRONG"
+
+
+# A check reports on its own exercise only: an earlier exercise of the same notebook, left blank or
+# wrong, neither fails it nor puts its hint under this check's label.
+# (step, the exercise checked, the earlier one it goes through, that one's mistake or None: blank)
+EARLIER = [
+    (1, "analytic_gradient", "linear_backward", None),
+    (1, "analytic_gradient", "linear_backward", "dx through w instead of its transpose"),
+    (1, "analytic_gradient", "linear_backward", "dw overwritten instead of accumulated"),
+    (2, "Value.backward", "Value.__mul__", None),
+    (2, "Value.backward", "Value.__mul__", "local gradients swapped"),
+    (2, "Value.backward", "Value.__pow__", "k * x**k"),
+    (3, "gpt", "rmsnorm", None),
+    (3, "gpt", "rmsnorm", "sum of squares instead of their mean"),
+    (3, "gpt", "rmsnorm", "scale detached from the graph"),
+]
+
+
+@pytest.mark.parametrize("n,name,earlier,mistake", EARLIER,
+                         ids=[f"train{n}:{name}:{earlier} {mistake or 'blank'}" for n, name, earlier, mistake in EARLIER])
+def test_a_check_does_not_fail_for_an_earlier_exercise(solved, n, name, earlier, mistake, capsys):
+    if mistake is None:
+        source = exercises.blank(exercises.step_source(n), [r for r in exercises.step_regions(n) if r.name == earlier])
+    else:
+        source = solution_source(n, earlier, mistake)
+    scope = dict(solved[n])  # the checked function is defined again here, so that it calls the earlier one
+    exec(compile(top_level(source, earlier.split(".")[0]), f"train{n}-earlier", "exec"), scope)
+    result, line = run_check(scope, n, name, exercises.step_source(n), capsys)
+    assert result is True and line.startswith("✓ "), line
+
+
+def test_with_both_blanks_empty_each_check_shows_its_own_hint(solved, capsys):
+    hints = {r.name: r.hint for r in exercises.step_regions(3)}
+    student = exercises.student_source(3)
+    scope = dict(solved[3])
+    for name in ("rmsnorm", "gpt"):
+        exec(compile(top_level(student, name), "train3-student", "exec"), scope)
+    for name, other in (("rmsnorm", "gpt"), ("gpt", "rmsnorm")):
+        result, line = run_check(scope, 3, name, capsys=capsys)
+        assert result is False and hints[name] in line and hints[other] not in line, line
+
+
+def test_a_check_prints_on_a_console_that_cannot_show_its_marks(tmp_path):
+    """A Windows console (cp1252) or an ascii one: OK and X instead of ✓ and ✗, no traceback."""
+    code = ("import check\n"
+            "check.probabilities(lambda row: [(c + 1) / (sum(row) + len(row)) for c in row], 5)\n"
+            "check.probabilities(lambda row: [c / (sum(row) or 1) for c in row], 5)\n"
+            "check.rmsnorm(lambda x: [xi / 0 for xi in x], float)\n")
+    for encoding in ("cp1252", "ascii"):
+        env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(ROOT / "tools")}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == b"", done.stderr.decode(errors="replace")
+        lines = done.stdout.decode(encoding).splitlines()
+        assert [line.split()[0] for line in lines] == ["OK", "X", "X"], lines
+        assert "probability 0" in lines[1] and "ZeroDivisionError" in lines[2], lines
 
 
 def test_a_checker_never_raises(capsys):
