@@ -17,10 +17,12 @@ from gradcheck import check_value_params
 from stepkit import ROOT, execute, losses, run, run_notebook, samples
 
 sys.path.insert(0, str(ROOT / "tools"))
+import docs  # noqa: E402
 import notebooks  # noqa: E402
 
 K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
-QUICK_NOTEBOOK = {"NUM_STEPS": 3, "NUM_SAMPLES": 20}  # a lesson notebook's quick run (the docs site shows the same)
+# A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
+QUICK_NOTEBOOK = {"NUM_STEPS": docs.QUICK["notebook_steps"], "NUM_SAMPLES": 20}
 
 
 @functools.cache

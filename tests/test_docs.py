@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from stepkit import ROOT, environment, step_numbers
+from steptests import lesson_notebook
 
 sys.path.insert(0, str(ROOT / "tools"))
 import diff  # noqa: E402
@@ -50,7 +51,8 @@ def text_of(fragment):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "_build"
-    pages = docs.quick_build(out, env=environment({}))
+    books = {n: lesson_notebook(n)[0] for n in STEPS}  # the notebooks the step tests run (once per suite)
+    pages = docs.quick_build(out, env=environment({}), books=books)
     return out, pages
 
 

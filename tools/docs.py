@@ -445,9 +445,11 @@ def run_notebooks(steps, num_steps, env):
     return books
 
 
-def quick_build(out, env=None):
+def quick_build(out, env=None, books=None):
     """A clean checkout's build: a quick ladder into a temp folder (in a subprocess, while the notebooks
-    run), then the site from it. Seconds instead of minutes; the index page says it is a quick build."""
+    run), then the site from it. Seconds instead of minutes; the index page says it is a quick build.
+
+    `books`: the lesson notebooks already run with NUM_STEPS=QUICK["notebook_steps"] (the tests share theirs)."""
     env = dict(os.environ) if env is None else env
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ladder-") as tmp:
@@ -456,7 +458,8 @@ def quick_build(out, env=None):
         env = {k: v for k, v in env.items() if k != "LADDER_STEPS"}
         ladder_run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         try:
-            books = run_notebooks(diff.steps(), QUICK["notebook_steps"], env)
+            if books is None:
+                books = run_notebooks(diff.steps(), QUICK["notebook_steps"], env)
         finally:
             status = ladder_run.wait()
         if status:
