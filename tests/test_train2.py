@@ -129,3 +129,54 @@ def test_trains_exactly_like_train1():
     weights2 = [p.data for p in env2["params"]]
     assert max(abs(a - b) for a, b in zip(weights1, weights2)) < 1e-9
     assert samples(out1) == samples(out2)
+
+
+def test_dot_is_the_sum_of_products_with_the_same_bits_and_gradients():
+    """Value.dot is one node for sum(w_i * x_i): the same number, bit for bit, and d/dw_i = x_i, d/dx_i = w_i."""
+    ws, xs = [0.3, -1.7, 2.9, 0.011], [1.1, 0.25, -0.6, 4.0]
+    w, x = [Value(a) for a in ws], [Value(b) for b in xs]
+    fused = type(w[0]).dot(w, x)
+    unfused = sum(a * b for a, b in zip([Value(a) for a in ws], [Value(b) for b in xs]))
+    assert fused.data == unfused.data  # same additions in the same order
+    (fused * fused).backward()  # d(dot²) = 2·dot·(x_i or w_i)
+    for i in range(len(ws)):
+        def along_w(t, i=i):
+            return sum(a * b for a, b in zip(ws[:i] + [t] + ws[i + 1:], xs)) ** 2
+
+        def along_x(t, i=i):
+            return sum(a * b for a, b in zip(ws, xs[:i] + [t] + xs[i + 1:])) ** 2
+
+        assert_close(w[i].grad, central_difference(along_w, ws[i]), f"dot d/dw{i}")
+        assert_close(x[i].grad, central_difference(along_x, xs[i]), f"dot d/dx{i}")
+
+
+def peak_rss_mb(source, steps):
+    """Peak memory (MB) of a run of this step's source for `steps` steps, in a fresh process."""
+    import resource  # noqa: F401 - the child imports it; POSIX only, like the measurement
+    import subprocess
+    import sys
+
+    from stepkit import environment
+
+    probe = ("import resource, runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__'); "
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", probe, str(source)], capture_output=True, text=True, timeout=600,
+                            env=environment({"NUM_STEPS": steps, "NUM_SAMPLES": 1}))
+    assert result.returncode == 0, result.stderr
+    return int(result.stderr.split()[-1])
+
+
+def test_the_textbook_recursive_backward_trains_in_flat_memory(tmp_path):
+    """Exercise 2.4's textbook answer (micrograd's recursive build_topo, a nested function: a reference
+    cycle per step) must not leak: the cycle collector is on. Proven able to fail: with the collector
+    switched off, the same 200 steps keep every graph alive."""
+    from stepkit import ROOT
+
+    step = ROOT / "steps" / "train2.py"
+    source = step.read_text(encoding="utf-8")
+    assert "def build_topo(v):" in source and "gc.disable()" not in source
+    short, long = peak_rss_mb(step, 20), peak_rss_mb(step, 200)
+    assert long - short < 15, f"20 steps peak at {short} MB, 200 steps at {long} MB: every step's graph is kept"
+    leaky = tmp_path / "train2.py"
+    leaky.write_text(source.replace("import math\n", "import gc\nimport math\ngc.disable()\n", 1), encoding="utf-8")
+    assert peak_rss_mb(leaky, 200) - short > 100
