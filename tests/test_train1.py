@@ -48,3 +48,15 @@ def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
     _, wrong = env["analytic_gradient"](tokens)
     _, numerical = env["numerical_gradient"](tokens, env["params"])
     assert max(abs(a - b) for a, b in zip(wrong, numerical)) > 1e-3
+
+
+def test_a_quick_run_checks_every_kth_parameter_of_every_matrix():
+    """The numerical check costs one forward pass per parameter: a quick run nudges every k-th one
+    (k = 1000 / NUM_STEPS), still some of every matrix, and still prints a passing check."""
+    env, out = quick(1, NUM_STEPS=10, STOP_AFTER=10)
+    assert env["every"] == 100 and len(env["grad_n"]) == 32
+    checked = {id(row) for row, _ in env["params"][::env["every"]]}
+    for name, matrix in env["state_dict"].items():
+        assert checked & {id(row) for row in matrix}, f"the quick check nudges nothing in {name}"
+    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    assert float(line.rsplit(" ", 1)[1]) < 1e-4, line
