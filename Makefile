@@ -68,8 +68,11 @@ docs-check: docs chromium ## open the built site in headless Chromium: screensho
 	$(VPY) tools/screenshot.py
 
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
+# The lab as the repo starts it: tools/lab_config.py saves notebooks with the repo's kernel metadata
+# (tools/kernel_metadata.py); as root (a container, a lab VM) jupyter refuses to start without --allow-root.
+LAB := $(VENV)/bin/jupyter lab --config=tools/lab_config.py $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(VENV)/.lab-installed ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)
-	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
+	$(LAB) notebooks/ $(LAB_ARGS)
 
 $(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt
@@ -90,3 +93,8 @@ browser-deps: $(VENV)/.browser-installed chromium ## what browser checks need: p
 $(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt -c requirements.txt
 	touch $@
+
+# --- lab-check (issue 15): the real JupyterLab opens and saves every notebook; git status stays clean
+.PHONY: lab-check
+lab-check: $(VENV)/.lab-installed browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
+	$(VPY) tools/lab_check.py -- $(LAB)

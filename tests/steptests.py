@@ -98,7 +98,7 @@ class EveryStep:
         return path
 
     def test_committed_notebook_is_exactly_what_the_step_generates(self):
-        assert self.committed().read_bytes() == notebooks.build(self.n).encode("utf-8"), (
+        assert notebooks.in_sync(self.committed(), notebooks.build(self.n)), (  # up to a lab's kernel metadata
             f"steps/train{self.n}.py was edited but `make notebooks` was not run: "
             f"notebooks/train{self.n}.ipynb is out of date (run `make notebooks` and commit it)")
 
@@ -123,7 +123,7 @@ class EveryStep:
     def test_committed_notebook_is_clean(self):
         nb = nbformat.read(self.committed(), as_version=4)
         nbformat.validate(nb)
-        assert dict(nb.metadata) == {"kernelspec": notebooks.KERNELSPEC, "language_info": {"name": "python"}}
+        assert set(nb.metadata) == {"kernelspec", "language_info"}  # their values: tests/test_kernel_metadata.py
         for cell in nb.cells:
             assert cell.metadata == {}
             if cell.cell_type == "code":

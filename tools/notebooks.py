@@ -9,9 +9,11 @@ also the module docstring). Every step found in steps/ gets a notebook; a new st
 change here.
 
 A notebook is the step's cells and nothing else: no outputs, no execution counts, no jupytext
-bookkeeping, and a fixed Python 3 kernelspec. Cell ids are derived from the step and the cell's
-position ("train3-07") instead of nbformat's random ones, so an unchanged step always gives a
-byte-identical notebook, on any machine, with or without the old notebook present.
+bookkeeping, and the kernel metadata JupyterLab writes, less the machine's Python version (a
+notebook whose kernel metadata a lab rewrote is still in sync: tools/kernel_metadata.py says why).
+Cell ids are derived from the step and the cell's position ("train3-07") instead of nbformat's
+random ones, so an unchanged step always gives a byte-identical notebook, on any machine, with
+or without the old notebook present.
 Needs the pinned .venv (jupytext, nbformat): `make notebooks` builds it.
 """
 
@@ -22,10 +24,11 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
+
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ROOT / "steps"
 NOTEBOOKS = ROOT / "notebooks"
-KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 # Cell metadata that only tells jupytext how to write the cell back as a script.
 JUPYTEXT_CELL_KEYS = ("cell_marker", "lines_to_next_cell", "lines_to_end_of_cell_marker", "skipline", "noskipline")
 
@@ -51,7 +54,7 @@ def relative(path):
 def notebook(n):
     """steps/trainN.py as a clean notebook object (nbformat 4.5)."""
     nb = jupytext.reads(step_path(n).read_text(encoding="utf-8"), fmt="py:percent")
-    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
         cell.id = f"train{n}-{index:02d}"
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k not in JUPYTEXT_CELL_KEYS})
@@ -65,6 +68,12 @@ def build(n):
     return nbformat.writes(notebook(n), version=4) + "\n"
 
 
+def in_sync(path, text):
+    """True when the notebook at path is `text` up to the kernel metadata a lab writes on open (what
+    --check and the tests ask; `make notebooks` still writes the exact text)."""
+    return path.is_file() and canonical(path.read_bytes().decode("utf-8", errors="replace")) == text
+
+
 def write_changed(folder, path_of, build_of):
     """Write every step's generated notebook (path_of(n), text build_of(n)) whose text changed;
     return the paths written. Shared by the lesson and the student notebooks."""
@@ -72,7 +81,7 @@ def write_changed(folder, path_of, build_of):
     written = []
     for n in steps():
         path, text = path_of(n), build_of(n)
-        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):  # exact: the generator is the source
             path.write_bytes(text.encode("utf-8"))  # bytes: "\n" line ends on every platform
             written.append(path)
     return written
@@ -86,7 +95,7 @@ def out_of_sync(folder, shown, path_of, build_of, verb):
         path, step = path_of(n), relative(step_path(n))
         if not path.is_file():
             found.append(f"{shown}/{path.name} is missing for {step}: run `{verb}`")
-        elif path.read_bytes() != build_of(n).encode("utf-8"):
+        elif not in_sync(path, build_of(n)):
             found.append(f"{shown}/{path.name} is out of date with {step}: run `{verb}`")
     for path in sorted(folder.glob("*.ipynb")):
         m = re.fullmatch(r"train(\d+)\.ipynb", path.name)

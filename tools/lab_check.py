@@ -1,0 +1,223 @@
+"""Open every notebook in the pinned JupyterLab, as a teacher would, and prove the checkout survives it.
+
+    python tools/lab_check.py [--run train5] -- .venv/bin/jupyter lab --config=tools/lab_config.py
+                                  # what `make lab-check` runs: after -- the lab as `make lab` starts it
+
+Starts that JupyterLab (requirements-lab.txt) on 127.0.0.1 with a throw-away token, config,
+settings and workspace, serving notebooks/ as `make lab` does, and drives Debian's headless
+Chromium through tools/browser.py:
+  1. opens every lesson notebooks/trainN.ipynb and student notebook notebooks/exercises/trainN.ipynb,
+     waits for its kernel and for the lab to mark it unsaved (it rewrites the kernel metadata),
+     and saves it with Ctrl+S without editing (the file's modification time must move: the lab
+     really wrote it);
+  2. runs one lesson with Run All in quick mode (the server, and so its kernels, get NUM_STEPS and
+     NUM_SAMPLES) and asserts its loss and sample lines; that run is never saved (autosave is off
+     in the throw-away settings, and the tab is closed with the page);
+  3. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
+     then asserts that every notebook file is byte for byte what it was, `git status --porcelain`
+     is what it was (empty in a clean clone, as in CI) and the notebooks are in sync with the steps
+     (tools/notebooks.py --check, tools/exercises.py --check).
+It prints how long the lab took to start and, per notebook, what the lab had changed in it (the
+pre-save hook of tools/kernel_metadata.py logs it). Exit 0: all good; 1: a check failed (each
+failure on its own line). Needs `make browser-deps` (playwright, chromium): make lab-check does it.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import browser
+import exercises
+import notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
+SHOTS = ROOT / "build" / "lab-check"
+QUICK = {"NUM_STEPS": "20", "NUM_SAMPLES": "5"}
+# Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the internet).
+CONFIG = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                      "extension_manager": "readonly"}}
+# Throw-away user settings: no autosave, so the quick run's outputs are never written.
+SETTINGS = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+            "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                                "checkForUpdates": False}}
+
+
+def targets():
+    """Every notebook the lab must leave alone, relative to the served folder."""
+    paths = [notebooks.notebook_path(n) for n in notebooks.steps()] + [exercises.notebook_path(n) for n in notebooks.steps()]
+    return [path.relative_to(SERVED).as_posix() for path in paths]
+
+
+class Lab:
+    """JupyterLab on 127.0.0.1 in a throw-away home; .api(path) talks to its REST API with the token."""
+
+    def __init__(self, home, command):
+        self.token = secrets.token_hex(16)
+        home = Path(home)
+        env = dict(os.environ, **QUICK, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), IPYTHONDIR=str(home / "ipython"))
+        (home / "config").mkdir()
+        (home / "config" / "jupyter_server_config.json").write_text(json.dumps(CONFIG))
+        for name, value in SETTINGS.items():
+            (home / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
+            (home / "settings" / name).write_text(json.dumps(value))
+        command = command + ["--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port={port}",
+                             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+                             f"--ServerApp.root_dir={SERVED}"]
+        self.server = browser.LocalServer(command, cwd=ROOT, env=env, ready="/api/status", timeout=120,
+                                          log=home / "lab.log")
+
+    def __enter__(self):
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.stop()
+
+    def url(self, path):
+        return f"{self.server.url}/{path}?token={self.token}"
+
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.server.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def modified(self, name):
+        return self.api(f"contents/{name}?content=0")["last_modified"]
+
+    def wait_for_kernel(self, name, timeout=90):
+        """Wait until the notebook's kernel is idle (it has answered the lab's kernel_info request)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for session in self.api("sessions"):
+                if session["path"] == name and session["kernel"]["execution_state"] == "idle":
+                    return
+            time.sleep(0.3)
+        raise AssertionError(f"{name}: no idle kernel within {timeout} s")
+
+    def shut_down_kernels(self):
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+
+def what_the_hook_saw(lab, name):
+    """What the lab had changed in the notebook before the pre-save hook put our metadata back (its log)."""
+    lines = [line for line in lab.server.log.read_text(errors="replace").splitlines()
+             if f"] {name}: saved with the repo's kernel metadata" in line]
+    return lines[-1].split("(the lab had changed ", 1)[1].rstrip(")") if lines else "nothing"
+
+
+def open_and_save(lab, b, name):
+    """Open one notebook in a fresh lab page, wait for its kernel and for the lab to mark it unsaved,
+    save it with Ctrl+S; return (marked unsaved?, what the lab had changed)."""
+    before = lab.modified(name)
+    page = b.page()
+    page.goto(lab.url(f"lab/tree/{name}") + "&reset")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    lab.wait_for_kernel(name)
+    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
+    try:
+        dirty.wait_for(timeout=30_000)  # the lab rewrites the kernel metadata once the kernel has answered
+        marked = True
+    except Exception:  # playwright's TimeoutError: an unchanged notebook is saved all the same
+        marked = False
+    page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # focus the notebook (selects a cell, edits nothing)
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 30
+    while lab.modified(name) == before or dirty.count():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: Ctrl+S did not save the notebook within 30 s")
+        time.sleep(0.2)
+    page.close()
+    lab.shut_down_kernels()
+    return marked, what_the_hook_saw(lab, name)
+
+
+def run_quick(lab, b, name):
+    """Run All on one lesson in quick mode; return the output text. Never saved."""
+    page = b.page()
+    page.goto(lab.url(f"lab/tree/{name}") + "&reset")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    lab.wait_for_kernel(name)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    last = f"step {int(QUICK['NUM_STEPS']):4d} / {int(QUICK['NUM_STEPS']):4d} | loss"
+    page.get_by_text(f"sample {int(QUICK['NUM_SAMPLES']):2d}:").wait_for(timeout=300_000)
+    page.get_by_text(last).scroll_into_view_if_needed()
+    text = page.locator(".jp-OutputArea-output").all_inner_texts()
+    b.screenshot(page, SHOTS / f"{Path(name).stem}-quick.png")
+    page.close()
+    lab.shut_down_kernels()
+    return "\n".join(text), last
+
+
+def git_status():
+    return subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", default="train5", help="the lesson to run in quick mode (default train5)")
+    parser.add_argument("lab", nargs=argparse.REMAINDER, help="-- and the command that starts the lab, as make lab has it")
+    args = parser.parse_args(argv)
+    if args.lab[:1] == ["--"]:
+        args.lab = args.lab[1:]
+    if not args.lab:
+        parser.error("give the lab's command after --, e.g. -- .venv/bin/jupyter lab --config=tools/lab_config.py")
+    if browser.missing():
+        print("error: " + browser.missing(), file=sys.stderr)
+        return 1
+    if not (ROOT / "data" / "names.txt").is_file():
+        print("error: data/names.txt is missing (the lessons read it): run `make data` first", file=sys.stderr)
+        return 1
+    problems = []
+    began = time.monotonic()
+    status_before = git_status()
+    saved = {name: (SERVED / name).read_bytes() for name in targets()}
+    with tempfile.TemporaryDirectory(prefix="lab-check-") as home, Lab(home, args.lab) as lab, \
+            browser.Browser(viewport=(1400, 1000)) as b:
+        print(f"JupyterLab answered after {lab.server.started_in:.1f} s on {lab.server.url}")
+        for name in targets():
+            t0 = time.monotonic()
+            marked, changed = open_and_save(lab, b, name)
+            print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
+                  f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
+        t0 = time.monotonic()
+        text, last = run_quick(lab, b, f"{args.run}.ipynb")
+        print(f"ran {args.run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
+        if last not in text or "step    1 /" not in text:
+            problems.append(f"{args.run}: no loss lines in the outputs:\n{text[-1500:]}")
+        problems += [f"a page error: {error}" for error in b.errors]
+        if b.foreign():
+            problems.append(f"{len(b.foreign())} request(s) left 127.0.0.1: " + ", ".join(b.foreign()[:10]))
+        print(f"{len(b.requests)} requests, all to 127.0.0.1" if not b.foreign() else "requests left 127.0.0.1")
+    status = git_status()
+    if status != status_before:
+        problems.append("git status changed while the lab opened and saved the notebooks:\n" + status)
+    problems += [f"{name}: the lab's save changed the file" for name in targets() if (SERVED / name).read_bytes() != saved[name]]
+    print("git status " + ("is clean" if not status else "is as it was before (not clean: uncommitted work)"))
+    for tool in ("notebooks.py", "exercises.py"):
+        check = subprocess.run([sys.executable, str(ROOT / "tools" / tool), "--check"], capture_output=True, text=True)
+        if check.returncode:
+            problems.append(f"tools/{tool} --check: {check.stderr.strip()}")
+    for problem in problems:
+        print("FAILED: " + problem, file=sys.stderr)
+    print(f"lab-check {'FAILED' if problems else 'passed'} in {time.monotonic() - began:.0f} s; "
+          f"screenshot in {SHOTS.relative_to(ROOT)}/")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
