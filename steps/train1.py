@@ -144,13 +144,25 @@ def loss_of(tokens):
 # (k = 1000 / `NUM_STEPS`): its cost shrinks with the run, and it still covers every matrix.
 #
 # **Analytically**: the chain rule, from the loss back to every weight, once per position.
-# - softmax + cross-entropy: $\partial L / \partial z_i = \frac{1}{n}(p_i - [i = \text{target}])$
-# - linear $y = Wx$: $\partial L / \partial W_{ij} = \frac{\partial L}{\partial y_i} x_j$ and
-#   $\partial L / \partial x_j = \sum_i W_{ij} \frac{\partial L}{\partial y_i}$
-# - ReLU passes the gradient where its input was positive, and blocks it elsewhere
-# - the embedding row receives the gradient of $x$.
 #
-# Try this: break the analytic gradient on purpose (drop the `1 / n`). What does the check print?
+# *Softmax + cross-entropy.* At one position the logits $z$ give $p_i = e^{z_i} / \sum_k e^{z_k}$, and
+# the loss there is $\ell = -\log p_t$ for the target $t$. Since $\log p_t = z_t - \log \sum_k e^{z_k}$,
+# $$\frac{\partial \ell}{\partial z_i} = -[i = t] + \frac{e^{z_i}}{\sum_k e^{z_k}} = p_i - [i = t],$$
+# the probabilities minus a one-hot at the target ($[i = t]$ is 1 when $i = t$, else 0). The loss is
+# the mean over the $n$ positions, $L = \frac{1}{n} \sum \ell$, so each position's logits get
+# $\frac{1}{n}(p_i - [i = t])$.
+#
+# *Linear*, $y = Wx$, that is $y_i = \sum_j W_{ij} x_j$: so $\partial y_i / \partial W_{ij} = x_j$ and
+# $\partial y_i / \partial x_j = W_{ij}$. With $g_i = \partial L / \partial y_i$ coming back from above,
+# $$\frac{\partial L}{\partial W_{ij}} = g_i \, x_j \quad (\text{an outer product, } g\,x^\top), \qquad
+# \frac{\partial L}{\partial x_j} = \sum_i W_{ij} \, g_i \quad (W^\top g).$$
+# The same $W$ serves every position, so its gradient is the sum over positions: add into it.
+#
+# *ReLU*, $a = \max(0, h)$, has slope 1 where $h > 0$ and 0 elsewhere: it passes the gradient where
+# its input was positive and blocks it elsewhere. *The embedding* row of the token was $x$ itself,
+# so it receives $\partial L / \partial x$ (added up when a token comes twice).
+#
+# Try this: break the analytic gradient on purpose (leave out the 1/n of the mean). What does the check print?
 
 # %%
 def numerical_gradient(tokens, checked, eps=1e-5):

@@ -88,9 +88,23 @@ print(f"vocab size: {vocab_size}")
 # %% [markdown]
 # ## Autograd
 # A `Value` is one number that remembers how it was made: its inputs (`children`) and the
-# derivative of the result with respect to each input (`local_grads`). `backward()` walks the
-# graph from the loss back to the parameters and applies the chain rule: every node passes
-# `local_grad * its own grad` on to each input.
+# derivative of the result with respect to each input (`local_grads`). Each operation knows its own:
+# - a sum $z = x + y$: $\partial z / \partial x = \partial z / \partial y = 1$;
+# - a product $z = xy$: $\partial z / \partial x = y$ and $\partial z / \partial y = x$, each factor's
+#   slope is the other factor;
+# - a power $z = x^k$, $k$ a plain number: $\partial z / \partial x = k x^{k-1}$ (division is
+#   $x \cdot y^{-1}$);
+# - a logarithm $z = \log x$: $\partial z / \partial x = 1/x$.
+#
+# `backward()` applies the chain rule from the loss $L$ back to the parameters. A node $v$ may be used
+# by several nodes $u$, and its gradient sums over all of them:
+# $$\frac{\partial L}{\partial v} = \sum_{u \text{ uses } v} \frac{\partial L}{\partial u} \, \frac{\partial u}{\partial v},$$
+# so each use adds its share, the local gradient times $u$'s `grad`, into $v$'s `grad`. Hence $v$
+# may pass its own gradient on to its children only once it is complete: after every node that
+# uses it has passed its share. Put the
+# nodes in a *topological order*, each one after all of its children (depth-first, children first),
+# and walk it backwards from the loss, whose gradient is $\partial L / \partial L = 1$: every node is
+# then reached only after all the nodes that use it.
 #
 # One operation works on whole vectors: `Value.dot(w, x)` $= \sum_i w_i x_i$, the heart of every
 # `linear`. Its local gradients follow from the sum: $\partial/\partial w_i = x_i$ and
@@ -234,7 +248,7 @@ def model(token):
 # For each name: run the model over its tokens, average $-\log p(\text{next token})$, call
 # `backward()` to fill in every `p.grad`, and take one SGD step, $p \leftarrow p - \eta_t \, \partial L / \partial p$.
 #
-# Try this: print `len(topo)` in `backward()` for one name. How many nodes does one step build?
+# Try this: count the `Value`s one name's loss is made of (follow `children` from `loss`, each node once). How many nodes does one step build?
 
 # %%
 learning_rate = 1.0

@@ -92,9 +92,23 @@ print(f"vocab size: {vocab_size}")
 # %% [markdown]
 # ## Autograd
 # A `Value` is one number that remembers how it was made: its inputs (`children`) and the
-# derivative of the result with respect to each input (`local_grads`). `backward()` walks the
-# graph from the loss back to the parameters and applies the chain rule: every node passes
-# `local_grad * its own grad` on to each input.
+# derivative of the result with respect to each input (`local_grads`). Each operation knows its own:
+# - a sum $z = x + y$: $\partial z / \partial x = \partial z / \partial y = 1$;
+# - a product $z = xy$: $\partial z / \partial x = y$ and $\partial z / \partial y = x$, each factor's
+#   slope is the other factor;
+# - a power $z = x^k$, $k$ a plain number: $\partial z / \partial x = k x^{k-1}$ (division is
+#   $x \cdot y^{-1}$);
+# - a logarithm $z = \log x$: $\partial z / \partial x = 1/x$.
+#
+# `backward()` applies the chain rule from the loss $L$ back to the parameters. A node $v$ may be used
+# by several nodes $u$, and its gradient sums over all of them:
+# $$\frac{\partial L}{\partial v} = \sum_{u \text{ uses } v} \frac{\partial L}{\partial u} \, \frac{\partial u}{\partial v},$$
+# so each use adds its share, the local gradient times $u$'s `grad`, into $v$'s `grad`. Hence $v$
+# may pass its own gradient on to its children only once it is complete: after every node that
+# uses it has passed its share. Put the
+# nodes in a *topological order*, each one after all of its children (depth-first, children first),
+# and walk it backwards from the loss, whose gradient is $\partial L / \partial L = 1$: every node is
+# then reached only after all the nodes that use it.
 #
 # One operation works on whole vectors: `Value.dot(w, x)` $= \sum_i w_i x_i$, the heart of every
 # `linear`. Its local gradients follow from the sum: $\partial/\partial w_i = x_i$ and
@@ -216,12 +230,25 @@ print(f"num params: {len(params)}")
 # ## Model
 # One token at a time: its embedding plus its position's embedding, normalised, then one
 # block: attention over the keys and values cached for the earlier positions, and an MLP, each
-# wrapped in a residual connection (`x + block(x)`). Attention scores are dot products
-# $q \cdot k_t / \sqrt{d}$, turned into weights by softmax; the output is $\sum_t w_t v_t$.
-# RMSNorm divides a vector by its root mean square, $x / \sqrt{\mathrm{mean}(x^2) + 10^{-5}}$.
-# The output head turns the final vector into one logit per token of the vocabulary.
+# wrapped in a residual connection (`x + block(x)`). The output head turns the final vector into
+# one logit per token of the vocabulary.
 #
-# Try this: print `weights` inside `gpt` at the last position of a name. Which earlier letters does it look at?
+# *RMSNorm* rescales a vector $x$ of $d$ numbers to a root mean square of 1: every entry is
+# multiplied by the same scale
+# $$s = \frac{1}{\sqrt{\frac{1}{d} \sum_j x_j^2 + 10^{-5}}}.$$
+# The $10^{-5}$ keeps $s$ finite when $x$ is all zeros. $s$ is a `Value` too, made of the entries of
+# $x$, so the gradient flows through it as well.
+#
+# *Attention.* The current position makes a query $q$; every position $t$ so far has left a key $k_t$
+# and a value $v_t$ in the cache, the current one included. Each key gets a score, the scores become
+# weights, and the output mixes the values:
+# $$a_t = \frac{q \cdot k_t}{\sqrt{d}}, \qquad w = \mathrm{softmax}(a), \qquad \text{output} = \sum_t w_t \, v_t,$$
+# with $d$ = `N_EMBD`, the length of $q$. Why $\sqrt{d}$: if the entries of $q$ and $k$ are
+# independent with mean 0 and variance 1, $q \cdot k$ is a sum of $d$ such products, with variance
+# $d$. Dividing by its standard deviation $\sqrt{d}$ keeps the scores near 1 in size at any width,
+# so that softmax does not saturate (one weight near 1, the others and their gradients near 0).
+#
+# Try this: print the attention weights inside `gpt` at the last position of a name. Which earlier letters does it look at?
 
 # %%
 def linear(x, w):

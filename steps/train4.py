@@ -94,9 +94,23 @@ print(f"vocab size: {vocab_size}")
 # %% [markdown]
 # ## Autograd
 # A `Value` is one number that remembers how it was made: its inputs (`children`) and the
-# derivative of the result with respect to each input (`local_grads`). `backward()` walks the
-# graph from the loss back to the parameters and applies the chain rule: every node passes
-# `local_grad * its own grad` on to each input.
+# derivative of the result with respect to each input (`local_grads`). Each operation knows its own:
+# - a sum $z = x + y$: $\partial z / \partial x = \partial z / \partial y = 1$;
+# - a product $z = xy$: $\partial z / \partial x = y$ and $\partial z / \partial y = x$, each factor's
+#   slope is the other factor;
+# - a power $z = x^k$, $k$ a plain number: $\partial z / \partial x = k x^{k-1}$ (division is
+#   $x \cdot y^{-1}$);
+# - a logarithm $z = \log x$: $\partial z / \partial x = 1/x$.
+#
+# `backward()` applies the chain rule from the loss $L$ back to the parameters. A node $v$ may be used
+# by several nodes $u$, and its gradient sums over all of them:
+# $$\frac{\partial L}{\partial v} = \sum_{u \text{ uses } v} \frac{\partial L}{\partial u} \, \frac{\partial u}{\partial v},$$
+# so each use adds its share, the local gradient times $u$'s `grad`, into $v$'s `grad`. Hence $v$
+# may pass its own gradient on to its children only once it is complete: after every node that
+# uses it has passed its share. Put the
+# nodes in a *topological order*, each one after all of its children (depth-first, children first),
+# and walk it backwards from the loss, whose gradient is $\partial L / \partial L = 1$: every node is
+# then reached only after all the nodes that use it.
 #
 # One operation works on whole vectors: `Value.dot(w, x)` $= \sum_i w_i x_i$, the heart of every
 # `linear`. Its local gradients follow from the sum: $\partial/\partial w_i = x_i$ and
@@ -221,6 +235,14 @@ print(f"num params: {len(params)}")
 # layer: multi-head attention (every head looks back over the cached keys and values of the
 # earlier positions) and an MLP, each wrapped in a residual connection. The output head turns
 # the final vector into one logit per token of the vocabulary.
+#
+# With $H$ = `N_HEAD` heads, each of width $d_h$ = `HEAD_DIM` $= d / H$, head $h$ takes its own
+# slice of entries $h \, d_h$ to $(h+1) \, d_h - 1$ of the query, of every key and of every value
+# (written $q^{(h)}$, $k_t^{(h)}$, $v_t^{(h)}$) and attends with them alone:
+# $$o^{(h)} = \sum_t \mathrm{softmax}_t\!\left(\frac{q^{(h)} \cdot k_t^{(h)}}{\sqrt{d_h}}\right) v_t^{(h)},$$
+# scaled by $\sqrt{d_h}$, since each score is now a dot product of $d_h$ numbers. The heads' outputs,
+# concatenated in order, $[\,o^{(0)}, o^{(1)}, \dots, o^{(H-1)}\,]$, are a vector of width $d$ again,
+# which `attn_wo` mixes. Each head can look at different earlier positions.
 #
 # Try this: `N_HEAD=1` gives exactly step 3's numbers. Compare its samples with those of 4 heads.
 

@@ -95,9 +95,23 @@ print(f"vocab size: {vocab_size}")
 # %% [markdown]
 # ## Autograd
 # A `Value` is one number that remembers how it was made: its inputs (`children`) and the
-# derivative of the result with respect to each input (`local_grads`). `backward()` walks the
-# graph from the loss back to the parameters and applies the chain rule: every node passes
-# `local_grad * its own grad` on to each input.
+# derivative of the result with respect to each input (`local_grads`). Each operation knows its own:
+# - a sum $z = x + y$: $\partial z / \partial x = \partial z / \partial y = 1$;
+# - a product $z = xy$: $\partial z / \partial x = y$ and $\partial z / \partial y = x$, each factor's
+#   slope is the other factor;
+# - a power $z = x^k$, $k$ a plain number: $\partial z / \partial x = k x^{k-1}$ (division is
+#   $x \cdot y^{-1}$);
+# - a logarithm $z = \log x$: $\partial z / \partial x = 1/x$.
+#
+# `backward()` applies the chain rule from the loss $L$ back to the parameters. A node $v$ may be used
+# by several nodes $u$, and its gradient sums over all of them:
+# $$\frac{\partial L}{\partial v} = \sum_{u \text{ uses } v} \frac{\partial L}{\partial u} \, \frac{\partial u}{\partial v},$$
+# so each use adds its share, the local gradient times $u$'s `grad`, into $v$'s `grad`. Hence $v$
+# may pass its own gradient on to its children only once it is complete: after every node that
+# uses it has passed its share. Put the
+# nodes in a *topological order*, each one after all of its children (depth-first, children first),
+# and walk it backwards from the loss, whose gradient is $\partial L / \partial L = 1$: every node is
+# then reached only after all the nodes that use it.
 #
 # One operation works on whole vectors: `Value.dot(w, x)` $= \sum_i w_i x_i$, the heart of every
 # `linear`. Its local gradients follow from the sum: $\partial/\partial w_i = x_i$ and
@@ -223,6 +237,14 @@ print(f"num params: {len(params)}")
 # earlier positions) and an MLP, each wrapped in a residual connection. The output head turns
 # the final vector into one logit per token of the vocabulary.
 #
+# With $H$ = `N_HEAD` heads, each of width $d_h$ = `HEAD_DIM` $= d / H$, head $h$ takes its own
+# slice of entries $h \, d_h$ to $(h+1) \, d_h - 1$ of the query, of every key and of every value
+# (written $q^{(h)}$, $k_t^{(h)}$, $v_t^{(h)}$) and attends with them alone:
+# $$o^{(h)} = \sum_t \mathrm{softmax}_t\!\left(\frac{q^{(h)} \cdot k_t^{(h)}}{\sqrt{d_h}}\right) v_t^{(h)},$$
+# scaled by $\sqrt{d_h}$, since each score is now a dot product of $d_h$ numbers. The heads' outputs,
+# concatenated in order, $[\,o^{(0)}, o^{(1)}, \dots, o^{(H-1)}\,]$, are a vector of width $d$ again,
+# which `attn_wo` mixes. Each head can look at different earlier positions.
+#
 # Try this: `N_HEAD=1`, one head of width 16. Compare its loss and samples with those of 4 heads.
 
 # %%
@@ -273,10 +295,16 @@ def gpt(token, pos, keys, values):
 # %% [markdown]
 # ## Training
 # For each name: run the model over its tokens, average $-\log p(\text{next token})$, call
-# `backward()`, and update every parameter with Adam:
-# $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
-# $p \leftarrow p - \eta_t \, \hat m / (\sqrt{\hat v} + \epsilon)$, where the hats undo the bias of
-# buffers that start at zero: $\hat m = m / (1-\beta_1^{t})$, $\hat v = v / (1-\beta_2^{t})$.
+# `backward()`, and update every parameter $p$, whose gradient is $g$, with Adam. It keeps two
+# running means per parameter, both starting at 0: of the gradient (momentum) and of its square,
+# $$m \leftarrow \beta_1 m + (1-\beta_1) \, g, \qquad v \leftarrow \beta_2 v + (1-\beta_2) \, g^2.$$
+# Let $t$ be the number of updates made so far, this one included: $t$ = `step + 1`, since `step`
+# counts from 0. After $t$ updates, $m = (1-\beta_1) \sum_{i=1}^{t} \beta_1^{t-i} g_i$: for a constant
+# gradient $g$ that is $(1-\beta_1^t) \, g$, too small while $t$ is small. The bias correction undoes
+# that, $\hat m = m / (1-\beta_1^{t})$ and $\hat v = v / (1-\beta_2^{t})$, and the step is
+# $$p \leftarrow p - \eta_t \, \frac{\hat m}{\sqrt{\hat v} + \epsilon},$$
+# about $\eta_t$ in size whatever the scale of $g$: at $t = 1$, $\hat m = g$ and $\hat v = g^2$, so
+# every parameter moves by $\eta_t$ against the sign of its gradient.
 #
 # Try this: drop the bias correction. What happens to the first few losses, and why?
 

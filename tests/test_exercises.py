@@ -8,10 +8,14 @@ of the step's globals; then the check cell's own code is evaluated there.
 """
 
 import ast
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
+import textwrap
+import tokenize
 
 import nbformat
 import pytest
@@ -307,6 +311,126 @@ def test_a_checker_never_raises(capsys):
 
 
 # --- the markers and the generator ---------------------------------------------------------
+
+
+# --- lessons that derive, hints that come second ---------------------------------------------
+
+# What the lesson cell above each blank must derive, in its own LaTeX or words.
+DERIVED = {
+    (0, "probabilities"): [r"\frac{n_{ab} + 1}{\sum_c n_{ac} + V}"],
+    (1, "linear_backward"): [r"g\,x^\top", r"W^\top g", "add into it"],
+    (1, "analytic_gradient"): [r"\log p_t = z_t - \log \sum_k e^{z_k}", r"p_i - [i = t]", r"\frac{1}{n}(p_i - [i = t])",
+                               "slope 1 where $h > 0$"],
+    (2, "Value.__mul__"): [r"$\partial z / \partial x = y$"],
+    (2, "Value.__pow__"): [r"k x^{k-1}"],
+    (2, "Value.log"): [r"\partial z / \partial x = 1/x"],
+    (2, "Value.backward"): [r"\sum_{u \text{ uses } v}", "only once it is complete", "*topological order*",
+                            r"\partial L / \partial L = 1"],
+    (3, "rmsnorm"): [r"\sqrt{\frac{1}{d} \sum_j x_j^2 + 10^{-5}}", "keeps $s$ finite"],
+    (3, "gpt"): [r"a_t = \frac{q \cdot k_t}{\sqrt{d}}", r"\sum_t w_t \, v_t", r"with variance" + "\n$d$"],
+    (4, "gpt"): [r"\frac{q^{(h)} \cdot k_t^{(h)}}{\sqrt{d_h}}", r"[\,o^{(0)}, o^{(1)}, \dots, o^{(H-1)}\,]"],
+    (5, "adam"): ["$t$ = `step + 1`", r"\hat m = m / (1-\beta_1^{t})", r"\frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
+}
+
+
+def lesson_cell(n, name):
+    """The Markdown of the lesson cell above the code cell that holds exercise `name` of step n."""
+    cells = exercises.notebooks.notebook(n).cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "code" and exercises.regions(cell.source, {name: exercises.TABLE[(n, name)]}):
+            return next(c.source for c in reversed(cells[:index]) if c.cell_type == "markdown")
+    raise AssertionError(f"no cell of step {n} holds {name}")
+
+
+@pytest.mark.parametrize("n,name", ALL, ids=IDS)
+def test_the_lesson_above_a_blank_derives_it(n, name):
+    text = lesson_cell(n, name)
+    for piece in DERIVED[(n, name)]:
+        assert piece in text, f"train{n}'s lesson cell above {name} should derive it: missing {piece!r}"
+
+
+def giveaways(code, message, width=3):
+    """The runs of `width` tokens of the code, one an operator at least, that the message repeats
+    (spaces aside): `(p - (i == target))`, `** -0.5`, `beta1 * m[i]`, `self.data` …"""
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(textwrap.dedent(code) + "\n").readline)
+              if t.type not in skip]
+    squeezed = "".join(message.split())
+    runs = (tokens[k:k + width] for k in range(len(tokens) - width + 1))
+    return [text for run in runs if any(t.type == tokenize.OP for t in run)
+            and (text := "".join(t.string for t in run)) in squeezed]
+
+
+@pytest.mark.parametrize("n,name", ALL, ids=IDS)
+def test_a_blank_says_what_to_write_not_the_code(n, name):
+    for region in [r for r in exercises.step_regions(n) if r.name == name]:
+        assert not giveaways(region.code, region.hint), f"train{n}'s {name}: its message spells out code: {region.hint}"
+
+
+def test_the_giveaway_test_can_fail():
+    """The messages these exercises had before: each spells out its code, and the test says so."""
+    code = {r.name: r.code for n in (1, 3, 5) for r in exercises.step_regions(n)}
+    assert giveaways(code["rmsnorm"], "multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5)") == ["+1e-5)"]
+    assert "beta1*m[i]" not in giveaways(code["adam"], "m[i] = beta1 * m[i] + ...")
+    assert {"m[i", "step+1", "-=lr_t*"} <= set(giveaways(code["adam"], "for each p: update m[i] and v[i]; m_hat, "
+                                                        "v_hat undo their bias (step + 1 updates); p.data -= lr_t * m_hat"))
+    assert "[i]" in giveaways(code["linear_backward"], "add dy[i] * x[j] into every dw[i][j]")
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_a_collapsed_hint_cell_sits_under_each_blank(n):
+    for teacher in (False, True):
+        cells = exercises.notebook(n, teacher).cells
+        blanks = [i for i, c in enumerate(cells) if c.cell_type == "code" and (exercises.STUB in c.source
+                                                                                 or exercises.BEGIN in c.source)]
+        for i in blanks:
+            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].id.endswith("-hint1"), cells[i + 1].id
+        hints = [c for c in cells if "-hint" in c.id]
+        assert len(hints) == len(exercises.exercises(n))
+        for cell, (_, exercise, _) in zip(hints, exercises.exercises(n)):
+            assert exercise.code_hint and exercise.code_hint in cell.source
+            assert cell.source.startswith("<details><summary>Hint for ") and cell.source.endswith("\n\n</details>")
+            assert "`" not in cell.source.split("</summary>")[0]  # no Markdown inside the HTML line
+
+
+def test_each_intro_says_which_earlier_answers_its_notebook_holds():
+    intro = {n: exercises.notebook(n).cells[1].source for n in STEPS}
+    assert "no answer to an earlier exercise" in intro[2]
+    assert "2.4 `Value.backward`" in intro[3] and "do step 2's notebook first" in intro[3]
+    assert "3.1 `rmsnorm`" in intro[4] and "2.1 `Value.__mul__`" in intro[4]
+    assert "4.1 multi-head attention in `gpt`" in intro[5] and "step 2's and step 3's and step 4's" in intro[5]
+    assert all("from step 0 to step 5" in text for text in intro.values())
+
+
+def chosen_names(n):
+    """{exercise: the names its solution binds that the rest of the step never mentions}: the student
+    chooses them, so no lesson text of that step may rely on them."""
+    source = exercises.step_source(n)
+    found = {}
+    for region in exercises.step_regions(n):
+        bound = {node.id for node in ast.walk(ast.parse(textwrap.dedent(region.code)))
+                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        bound |= {node.name for node in ast.walk(ast.parse(textwrap.dedent(region.code))) if isinstance(node, ast.FunctionDef)}
+        rest = ast.parse(exercises.blank(source, [region]))  # the step with this blank: what else names
+        named = {node.id for node in ast.walk(rest) if isinstance(node, ast.Name)}
+        named |= {node.attr for node in ast.walk(rest) if isinstance(node, ast.Attribute)}
+        named |= {node.name for node in ast.walk(rest) if isinstance(node, ast.FunctionDef)}
+        named |= {node.arg for node in ast.walk(rest) if isinstance(node, ast.arg)}
+        found.setdefault(region.name, set()).update(bound - named)
+    return found
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_no_try_this_relies_on_a_name_the_student_chose(n):
+    markdown = "\n".join(c.source for c in exercises.notebooks.notebook(n).cells if c.cell_type == "markdown")
+    in_code = {word for span in re.findall(r"`([^`]+)`", markdown) for word in re.findall(r"[A-Za-z_]\w*", span)}
+    for name, chosen in chosen_names(n).items():
+        assert not chosen & in_code, f"train{n}'s lessons name {sorted(chosen & in_code)}, picked by the student in {name}"
+
+
+def test_chosen_names_are_found():
+    assert {"topo", "visited", "build_topo"} <= chosen_names(2)["Value.backward"]
+    assert {"scores", "weights"} <= chosen_names(3)["gpt"] and "scale" in chosen_names(3)["rmsnorm"]
 
 
 def test_carried_regions_are_given_code_later():

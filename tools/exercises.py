@@ -42,9 +42,11 @@ EXERCISES = notebooks.NOTEBOOKS / "exercises"
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"  # nbgrader's markers, teacher's version only
 STUB = "# YOUR CODE HERE"
 
-Exercise = namedtuple("Exercise", "title check minutes teaches parts")
-# One blank of an exercise: the hint its NotImplementedError shows, and the lines it takes out
-# (first and last: the start of each line after its indentation; None: the function's whole body).
+Exercise = namedtuple("Exercise", "title check minutes teaches parts code_hint", defaults=("",))
+# One blank of an exercise: the message its NotImplementedError shows (what to write, never the code:
+# the lesson cell above derives it), and the lines it takes out (first and last: the start of each
+# line after its indentation; None: the function's whole body). The exercise's code_hint (Markdown) is
+# the step towards the code, in a collapsed cell under the blank.
 Part = namedtuple("Part", "hint first last", defaults=(None, None))
 # (step, function holding the blank) -> the exercise. The check is the code of the check cell;
 # it runs in the notebook, so it names the notebook's own variables.
@@ -52,57 +54,92 @@ TABLE = {
     (0, "probabilities"): Exercise(
         "`probabilities`: add-one smoothing", "check.probabilities(probabilities, vocab_size)", 10,
         "turn a row of counts into probabilities that never reach zero",
-        [Part("one probability per count in row, with add-one smoothing (the formula above)")]),
+        [Part("one probability per count in row, add-one smoothed as in the formula above")],
+        "Every count gets one more, so the row's total grows by one per token of the vocabulary: "
+        "`sum(row) + vocab_size`. Return a list with `(count + 1) / total` for each `count` in `row`."),
     (1, "linear_backward"): Exercise(
         "`linear_backward`: the gradient of `linear`", "check.linear_backward(linear_backward)", 15,
         "the chain rule for y = Wx: dL/dW is an outer product, dL/dx goes through W transposed, "
         "and gradients accumulate over positions",
-        [Part("add dy[i] * x[j] into every dw[i][j], and return dx with dx[j] = sum over i of w[i][j] * dy[i]")]),
+        [Part("add this position's gradient of w into dw (the outer product above), and return the gradient "
+              "of x (through w transposed)")],
+        "Two loops, `i` over the rows of `w` (the entries of `dy`) and `j` over the entries of `x`: "
+        "`dw[i][j] += dy[i] * x[j]` (add: `dw` already holds the earlier positions' share). Then return a "
+        "list with one entry per entry of `x`: for each `j`, the sum over `i` of `w[i][j] * dy[i]`."),
     (1, "analytic_gradient"): Exercise(
         "`analytic_gradient`: softmax + cross-entropy and ReLU backward",
         "check.analytic_gradient(analytic_gradient, loss_of, state_dict)", 20,
         "backpropagation by hand: p - onehot(target) at the logits, the 1/n of the mean, a ReLU as a gate",
-        [Part("dlogits[i] is (probs[i] - 1) / n for the target token and probs[i] / n for every other token",
-              "dlogits = ", "dlogits = "),
-         Part("the ReLU passes da[i] on where h[i] > 0, and 0.0 where it was not", "dh = ", "dh = ")]),
+        [Part("dlogits: the gradient of the loss with respect to each logit at this position (softmax + "
+              "cross-entropy, derived above, and the mean over n positions)", "dlogits = ", "dlogits = "),
+         Part("dh: the gradient at the ReLU's input h, from the gradient da at its output", "dh = ", "dh = ")],
+        "`dlogits` has one entry per token: for `i, p in enumerate(probs)`, `(1 / n)` times `p` minus one "
+        "if `i` is the target (in Python `(i == target)` is 1 or 0). `dh` has one entry per hidden unit: "
+        "for `d, hi in zip(da, h)`, `d` where `hi > 0`, else `0.0`."),
     (2, "Value.__mul__"): Exercise(
         "`Value.__mul__`: local gradients of a product", "check.mul(Value)", 5,
         "what a node records: its inputs, and d out / d input for each (the product rule)",
-        [Part("a Value for the product, its children (self, other), and d(xy)/dx and d(xy)/dy as local_grads",
-              "return ", "return ")]),
+        [Part("return a new Value: the product, its two children, and the local gradient towards each "
+              "(derived above)", "return ", "return ")],
+        "`Value(data, children, local_grads)`: the data is `self.data * other.data`, the children are "
+        "`(self, other)`, and the local gradients, in the same order, are the other factor's data: "
+        "`(other.data, self.data)`."),
     (2, "Value.__pow__"): Exercise(
         "`Value.__pow__`: the power rule", "check.power(Value)", 5,
         "a local gradient that depends on the input's value (division is built on it)",
-        [Part("a Value for self.data to the power k, its child self, and d(x**k)/dx as its local gradient")]),
+        [Part("return a new Value: this Value to the power k, its one child, and the power rule's local gradient")],
+        "`Value(self.data**k, (self,), (…,))`: one child, so one-element tuples (mind the comma); the local "
+        "gradient is k·x^(k−1), `k * self.data ** (k - 1)`."),
     (2, "Value.log"): Exercise(
         "`Value.log`: the logarithm", "check.log(Value)", 5,
         "the local gradient 1/x, which the loss -log p sends back into softmax",
-        [Part("a Value for the natural log of self.data, its child self, and d(log x)/dx as its local gradient")]),
+        [Part("return a new Value: the natural logarithm of this Value, its one child, and the local gradient "
+              "of log")],
+        "`math.log` is the natural logarithm. One child, `(self,)`, and one local gradient, 1/x: "
+        "`(1 / self.data,)`."),
     (2, "Value.backward"): Exercise(
         "`Value.backward`: reverse-mode autodiff", "check.backward(Value)", 25,
         "a topological order of the graph, the chain rule walked backwards, and why a node used twice "
         "must collect all its gradient before passing it on",
-        [Part("sort the graph (each node after its children); from self (grad 1) back, add local_grad * grad "
-              "into each child's grad")]),
+        [Part("order the graph so that each node comes after its children, give this node the gradient 1, then "
+              "walk the order backwards: each node adds its share into each child's grad")],
+        "The order: a list and a set of visited nodes, and a helper `build(v)` that, for a node not visited "
+        "yet, marks it, calls itself on each of `v.children`, then appends `v`. Call it on `self`. Then "
+        "`self.grad = 1`, and for each `v` in `reversed(...)` of that list, for each `child, local_grad` in "
+        "`zip(v.children, v.local_grads)`: `child.grad += local_grad * v.grad`."),
     (3, "rmsnorm"): Exercise(
         "`rmsnorm`", "check.rmsnorm(rmsnorm, Value)", 10,
         "normalising by the root mean square, and why the 1e-5 is there",
-        [Part("multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5), with Value operations")]),
+        [Part("return every entry of x times RMSNorm's scale s (above), computed with Value operations so that "
+              "gradients flow through it")],
+        "The mean of the squares is `sum(xi * xi for xi in x) / len(x)`; add `1e-5`; raising that to the "
+        "power `-0.5` gives the scale, one `Value`. Return `[xi * scale for xi in x]`."),
     (3, "gpt"): Exercise(
         "attention in `gpt`: scores, softmax, weighted sum", "check.attention(gpt, state_dict)", 20,
         "self-attention over a key/value cache, and the 1/sqrt(d) scale of the scores",
-        [Part("scores[t] = q . keys[t] / sqrt(N_EMBD); weights = softmax(scores); "
-              "x[j] = sum over t of weights[t] * values[t][j]", "scores = ", "x = [sum(w * vt[j]")]),
+        [Part("the attention of the query q over every cached key and value (above): the scaled scores, their "
+              "softmax as weights, and x as the weighted sum of the values", "scores = ", "x = [sum(w * vt[j]")],
+        "`scores`: one per cached key `kt` in `keys`, the dot product `sum(qj * kj for qj, kj in zip(q, kt))` "
+        "divided by `N_EMBD**0.5`. `weights = softmax(scores)`. The new `x` has `N_EMBD` entries: entry `j` "
+        "is the sum of `w * vt[j]` over `w, vt` in `zip(weights, values)`."),
     (4, "gpt"): Exercise(
         "multi-head attention in `gpt`", "check.multi_head_attention(gpt, state_dict, N_HEAD)", 20,
         "splitting q, k and v into heads that attend independently, and concatenating them back",
-        [Part("per head: attend with its HEAD_DIM-wide slice of q, keys[i], values[i] (scores / sqrt(HEAD_DIM)); "
-              "concatenate into heads", "heads = []", "heads += ")]),
+        [Part("heads: every head attends with its own slice of the query, keys and values, scaled for its "
+              "width (above); their outputs concatenated in order", "heads = []", "heads += ")],
+        "`heads = []`, then for `h in range(N_HEAD)`: `s = slice(h * HEAD_DIM, (h + 1) * HEAD_DIM)`, and "
+        "`q[s]`, `[kt[s] for kt in keys[i]]`, `[vt[s] for vt in values[i]]` are that head's query, keys and "
+        "values. Attend as in step 3, dividing the scores by `HEAD_DIM**0.5`, and add (`+=`) the head's "
+        "`HEAD_DIM` outputs to the end of `heads`."),
     (5, "adam"): Exercise(
         "`adam`: the Adam update", "check.adam(adam, beta1, beta2, eps)", 15,
         "momentum, a per-parameter step size from the squared gradient, and bias correction",
-        [Part("for each p: update m[i] and v[i]; m_hat, v_hat undo their bias (step + 1 updates); "
-              "p.data -= lr_t * m_hat / (sqrt(v_hat) + eps)")]),
+        [Part("update every parameter from its grad by Adam's rule (above): its two running means, in place, "
+              "their bias correction for the t-th update, then the step")],
+        "`for i, p in enumerate(params):` — `m[i]` and `v[i]` belong to `p` and carry over to the next step. "
+        "`m[i] = beta1 * m[i] + (1 - beta1) * p.grad`, `v[i]` the same with `beta2` and `p.grad**2`. "
+        "With `t = step + 1`: `m_hat = m[i] / (1 - beta1**t)`, `v_hat` the same with `beta2`. Then "
+        "`p.data -= lr_t * m_hat / (v_hat**0.5 + eps)`."),
 }
 
 # One blank found in a source: its exercise's name, hint, the code it takes out (lines begin..end,
@@ -262,6 +299,33 @@ import check
 # os.environ["NUM_STEPS"] = "50"  # uncomment for a quick run: fewer training steps'''
 
 
+def given_answers(n):
+    """The exercises of earlier steps whose answers step n holds as given code: [(number, its title up
+    to the colon, e.g. "`Value.log`")]."""
+    defined = functions(ast.parse(step_source(n)))
+    return [(f"{m}.{k}", exercise.title.split(":")[0]) for m in notebooks.steps() if m < n
+            for k, (name, exercise, _) in enumerate(exercises(m), 1) if name in defined and (n, name) not in TABLE]
+
+
+def earlier_answers(n):
+    """What the intro of step n's notebook (and the teacher's guide) says about the answers it gives away."""
+    given = given_answers(n)
+    if not given:
+        return "It holds no answer to an earlier exercise."
+    steps = sorted({number.split(".")[0] for number, _ in given})
+    before = " and ".join(f"step {m}'s" for m in steps)
+    listed = ", ".join(f"{number} {label}" for number, label in given)
+    return (f"It holds, as given code, the answers to earlier exercises: {listed}. To solve those yourself, "
+            f"do {before} notebook{'s' if len(steps) > 1 else ''} first.")
+
+
+def hint_cell(number, exercise):
+    """The collapsed Markdown cell under a blank: one step towards the code (<details> renders closed
+    in JupyterLab, Notebook, VS Code and Colab, and nbgrader leaves Markdown cells as they are)."""
+    return (f"<details><summary>Hint for {number}: one step towards the code (try without it first)</summary>\n\n"
+            f"{exercise.code_hint}\n\n</details>")
+
+
 def intro(n, listed):
     rows = "\n".join(f"| {n}.{k} | {ex.title} | {where} | {ex.minutes} min |"
                      for k, (ex, where) in enumerate(listed, 1))
@@ -269,13 +333,17 @@ def intro(n, listed):
     return f"""## Exercises
 
 This is the student version of step {n}. In {blanks} the code was taken out; each blank now reads
-`raise NotImplementedError("…")`, and the message says what to write there.
+`raise NotImplementedError("…")`, and the message says what to write there. The lesson cell above
+the blank derives it; a collapsed *Hint* cell right under the blank goes one step further, towards
+the code: try without it first.
 
 | | exercise | section | time |
 |---|---|---|---|
 {rows}
 
-Run the setup cell below first, then the cells in order. Right under each cell with a blank is a
+**Order.** Do the notebooks from step 0 to step 5, each from top to bottom. {earlier_answers(n)}
+
+Run the setup cell below first, then the cells in order. Under each cell with a blank is a
 check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
 that needs a blank you have not filled in yet stops with `NotImplementedError`: fill it in, run
 its cell again, then its check."""
@@ -300,6 +368,7 @@ def notebook(n, teacher=False):
             exercise = todo[name][0]
             listed.append((exercise, section_of(lesson.cells, index)))
             number[name] = f"{n}.{len(listed)}"
+            cells.append(new_markdown_cell(hint_cell(number[name], exercise), id=f"{cell.id}-hint{k}"))
             check = f"# Check exercise {number[name]}: one line, ✓ when your code is right.\n{exercise.check};"
             cells.append(new_code_cell(check, id=f"{cell.id}-check{k}"))
         if rest:
@@ -345,11 +414,16 @@ def problems():
 
 
 def table():
-    """Every exercise as a Markdown table row: step, title, minutes, what it teaches."""
+    """Every exercise as a Markdown table row (step, title, minutes, what it teaches); then, per
+    notebook, the earlier answers it holds as given code."""
     rows = ["| # | exercise | min | what it teaches |", "|---|---|---|---|"]
     for n in notebooks.steps():
         for k, (_, exercise, _) in enumerate(exercises(n), 1):
             rows.append(f"| {n}.{k} | {exercise.title} | {exercise.minutes} | {exercise.teaches} |")
+    rows += ["", "| student notebook | earlier answers it holds as given code |", "|---|---|"]
+    for n in notebooks.steps():
+        given = ", ".join(f"{number} {label}" for number, label in given_answers(n)) or "none"
+        rows.append(f"| step {n} | {given} |")
     return "\n".join(rows)
 
 
