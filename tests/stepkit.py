@@ -13,26 +13,35 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ROOT / "steps"
-# The reference microgpt's printed output: ../shared/reference/train5.log beside the repo (CI), else
-# the copy of those figures in tests/golden/ (a learner's clone).
-REFERENCE_LOG = next(p for p in (ROOT.parent / "shared" / "reference" / "train5.log", ROOT / "tests" / "golden" / "train5.log")
-                     if p.is_file())
+# ../shared sits beside the repo in CI only; a learner's clone never has it. This file is the only
+# place the tests look there: for the dataset (names_txt) and the reference log.
+SHARED = ROOT.parent / "shared"
+DATA = ROOT / "data" / "names.txt"
+HOW_TO_GET_THE_DATASET = ("needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "
+                          "as the README's 'Offline?' says)")
+# The reference microgpt's printed output: ../shared/reference/train5.log (CI), else its copy in tests/golden/.
+SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
+REFERENCE_LOG = next(p for p in (SHARED_REFERENCE_LOG, ROOT / "tests" / "golden" / "train5.log") if p.is_file())
 KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
 OFFLINE_URL = "http://127.0.0.1:9/names.txt"  # the discard port on loopback: a download fails at once
 
 
 def names_txt():
-    """The real dataset: ../shared/data/names.txt (CI), else data/names.txt."""
-    for path in (ROOT.parent / "shared" / "data" / "names.txt", ROOT / "data" / "names.txt"):
+    """The real dataset, for the tests that need it: data/names.txt (where a learner puts it), else
+    ../shared/data/names.txt (CI); without either, the test is skipped with a reason that says how to get it."""
+    for path in (DATA, SHARED / "data" / "names.txt"):
         if path.is_file():
             return path
-    pytest.skip("names.txt not available (no ../shared/data/names.txt and no data/names.txt)")
+    pytest.skip(HOW_TO_GET_THE_DATASET)
 
 
 def environment(knobs):
+    """The environment of a step run: the caller's, without its knobs, offline, on the real dataset
+    unless the knobs name another one (then the real one is not needed)."""
     env = {k: v for k, v in os.environ.items() if k not in KNOBS}
     env["NAMES_URL"] = OFFLINE_URL
-    env["DATASET"] = str(names_txt())
+    if "DATASET" not in knobs:
+        env["DATASET"] = str(names_txt())
     env.update({k: str(v) for k, v in knobs.items()})
     return env
 
@@ -46,9 +55,9 @@ def run(step, cwd=ROOT, script=None, **knobs):
 
 def execute(step, **knobs):
     """Run a step in this process and return (its globals, what it printed)."""
-    saved = dict(os.environ)
+    wanted, saved = environment(knobs), dict(os.environ)  # environment() may skip the test: before touching os.environ
     os.environ.clear()
-    os.environ.update(environment(knobs))
+    os.environ.update(wanted)
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out):
