@@ -163,6 +163,45 @@ def run_quick(lab, b, name):
     return "\n".join(text), last
 
 
+def hints_and_maths(lab, b, name):
+    """A student notebook as the student sees it: each hint cell a closed <details>, its summary shown
+    and its hint hidden until clicked, and the lessons' LaTeX typeset (no $$ left as text). Never saved.
+    Returns the problems found."""
+    n = int(Path(name).stem.removeprefix("train"))
+    codes = [exercise.code_hint for _, exercise, _ in exercises.exercises(n)]
+    page = b.page()
+    page.goto(lab.url(f"lab/tree/{name}") + "&reset")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    details = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown details")
+    problems = []
+    try:
+        deadline = time.monotonic() + 60
+        while details.count() < len(codes) and time.monotonic() < deadline:
+            page.mouse.wheel(0, 2000)  # the lab may render cells as they scroll into view
+            time.sleep(0.3)
+        if details.count() != len(codes):
+            return [f"{name}: {details.count()} rendered hint cell(s), expected {len(codes)}"]
+        for k in range(len(codes)):
+            hint = details.nth(k)
+            hint.scroll_into_view_if_needed()
+            body = hint.locator("p").first
+            if hint.evaluate("e => e.open") or body.is_visible() or not hint.locator("summary").is_visible():
+                problems.append(f"{name}: hint {k + 1} is not a closed <details> with its summary showing")
+            hint.locator("summary").click()
+            body.wait_for(state="visible", timeout=5_000)
+            if "`" in body.inner_text():
+                problems.append(f"{name}: hint {k + 1}'s Markdown was not rendered: {body.inner_text()[:80]}")
+        b.screenshot(page, SHOTS / f"{Path(name).stem}-hints.png")
+        rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        text = "\n".join(rendered.all_inner_texts())
+        if not page.locator(".jp-RenderedMarkdown mjx-container").count() or "$$" in text:
+            problems.append(f"{name}: the lessons' LaTeX was not typeset")
+    finally:
+        page.close()
+        lab.shut_down_kernels()
+    return problems
+
+
 def git_status():
     return subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
@@ -194,6 +233,11 @@ def main(argv=None):
             marked, changed = open_and_save(lab, b, name)
             print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
                   f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
+        t0 = time.monotonic()
+        found = hints_and_maths(lab, b, "exercises/train3.ipynb")
+        problems += found
+        print(f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
+              f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)")
         t0 = time.monotonic()
         text, last = run_quick(lab, b, f"{args.run}.ipynb")
         print(f"ran {args.run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
