@@ -13,7 +13,10 @@ Chromium through tools/browser.py:
   2. runs one lesson with Run All in quick mode (the server, and so its kernels, get NUM_STEPS and
      NUM_SAMPLES) and asserts its loss and sample lines; that run is never saved (autosave is off
      in the throw-away settings, and the tab is closed with the page);
-  3. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
+  3. opens the student notebook exercises/train3.ipynb unsaved: each hint cell must render as a
+     closed <details> (summary shown, hint hidden) that opens on a click, with its Markdown
+     rendered, and the lessons' LaTeX must be typeset (a screenshot goes to build/lab-check/);
+  4. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
      then asserts that every notebook file is byte for byte what it was, `git status --porcelain`
      is what it was (empty in a clean clone, as in CI) and the notebooks are in sync with the steps
      (tools/notebooks.py --check, tools/exercises.py --check).
