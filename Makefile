@@ -42,8 +42,9 @@ test: $(VENV)/.installed ## run every test (builds .venv on first use)
 check-full: ## the full-length check: train5 against the reference log and golden weights (~2 min)
 	$(PYTHON) tools/check_full.py
 
-bench: ## time every step with its defaults; writes docs/bench.md (BENCH_ARGS="--baseline REV" for a ratio)
+bench: ## time every step with its defaults: docs/bench.json, bench.md and every figure quoted from them (BENCH_ARGS="--baseline REV": side by side)
 	$(PYTHON) tools/bench.py $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory figures
 
 clean: ## remove the venv, caches and built docs (keeps data/names.txt)
 	rm -rf $(VENV) .pytest_cache docs/_build
@@ -61,8 +62,9 @@ exercises: $(VENV)/.installed ## regenerate only the student notebooks notebooks
 docs: $(VENV)/.installed ## build the site into docs/_build/ from the committed ladder (DOCS_ARGS=--quick: no ladder needed)
 	$(VPY) tools/docs.py $(DOCS_ARGS)
 
-ladder: $(VENV)/.installed ## re-run every step full length (~3 min): docs/ladder.md, ladder.json, loss_curves.svg/.png
+ladder: $(VENV)/.installed ## re-run every step full length (minutes): docs/ladder.md, ladder.json, loss_curves.svg/.png
 	$(VPY) tools/ladder.py
+	@$(MAKE) --no-print-directory figures
 
 docs-check: docs chromium ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
 	$(VPY) tools/screenshot.py
@@ -98,3 +100,8 @@ $(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
 .PHONY: lab-check
 lab-check: $(VENV)/.lab-installed browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
 	$(VPY) tools/lab_check.py -- $(LAB)
+
+# --- figures: every measured figure in README.md and docs/*.md is written from its source ---------
+.PHONY: figures
+figures: $(VENV)/.installed ## rewrite the figures README.md and docs/*.md quote from docs/ladder.json, bench.json and the steps (measures nothing)
+	$(VPY) tools/figures.py

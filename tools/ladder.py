@@ -1,6 +1,6 @@
 """The ladder: every step trained with its defaults, then scored on 1,000 names it never saw.
 
-    python3 tools/ladder.py                          # full length (a few minutes): writes docs/ladder.md,
+    python3 tools/ladder.py                          # full length (minutes): writes docs/ladder.md,
                                                      # docs/ladder.json and docs/loss_curves.svg/.png
     python3 tools/ladder.py --steps 20 --out DIR     # quick mode: NUM_STEPS=20 for every step, into DIR
     LADDER_STEPS=20 python3 tools/ladder.py --out DIR    # the same, from the environment
@@ -206,14 +206,19 @@ def fmt_params(p):
     return "— (counts)" if p is None else f"{p:,}"
 
 
-def table(data, link=lambda row: f"[train{row['step']}](../{row['file']})"):
-    """The ladder as a Markdown table (`link` makes the first cell)."""
-    lines = ["| step | new idea | parameters | final train loss | held-out loss | perplexity | wall time |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+def table(data, link=lambda row: f"[train{row['step']}](../{row['file']})", wall=True):
+    """The ladder as a Markdown table (`link` makes the first cell; `wall`: with the wall-time column)."""
+    lines = ["| step | new idea | parameters | final train loss | held-out loss | perplexity |" + (" wall time |" if wall else ""),
+             "|---|---|---:|---:|---:|---:|" + ("---:|" if wall else "")]
     for r in data["steps"]:
         lines.append(f"| {link(r)} | {r['idea']} | {fmt_params(r['params'])} | {r['final_train_loss']:.4f} | "
-                     f"{r['heldout_loss']:.4f} | {r['heldout_perplexity']:.2f} | {r['wall_seconds']:.1f} s |")
+                     f"{r['heldout_loss']:.4f} | {r['heldout_perplexity']:.2f} |" + (f" {r['wall_seconds']:.1f} s |" if wall else ""))
     return "\n".join(lines)
+
+
+def duration(data):
+    """How long `make ladder` took: every step's run and its held-out scoring."""
+    return sum(r["wall_seconds"] + r["eval_seconds"] for r in data["steps"])
 
 
 def markdown(data):
@@ -223,7 +228,7 @@ def markdown(data):
     lines = ["# The ladder", "",
              "Every step, trained with its defaults" + (f" (quick mode: NUM_STEPS={steps})" if quick else "")
              + f" on one name per step for {steps:,} steps, then scored on names it never saw. "
-             "Regenerate with `make ladder` (a few minutes); the plot is `docs/loss_curves.svg`.", "",
+             f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is `docs/loss_curves.svg`.", "",
              table(data), "",
              f"- **final train loss**: the mean of the last {first['final_train_window']} training losses (each the "
              "mean loss over one name, as the step prints it).",

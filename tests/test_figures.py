@@ -1,0 +1,111 @@
+"""tools/figures.py and tools/bench.py: every figure README.md and docs/*.md quote agrees with the one
+source that measured it (docs/ladder.json, docs/bench.json, bench_baseline.json, the steps, the
+exercise table), docs/ladder.md and docs/bench.md are exactly what their JSON generates, and no
+time, size, speed-up or line count is typed by hand outside a generated figure."""
+
+import json
+import re
+import sys
+
+import pytest
+
+from stepkit import ROOT, names_txt
+
+sys.path.insert(0, str(ROOT / "tools"))
+import bench  # noqa: E402
+import figures  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "reference"
+# What a hand-typed measurement looks like: ~N, N s / minutes / MB / KB / ×, N lines, "a few minutes".
+TYPED = re.compile(r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|hours?|MB|KB|GB|x|×)(?![\w-])"
+                   r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b")
+# Figures that describe what a tool does rather than a measurement: (file, text).
+NOT_MEASURED = {
+    ("docs/exercises.md", "~150"),  # tools/check.py's sample of gradient entries for exercise 1.2
+    ("docs/speed.md", "100 MB"),  # the bound tests/test_train2.py holds the collector-off run to
+}
+
+
+def test_every_figure_agrees_with_its_source():
+    assert figures.problems() == [], "a copy differs from its source: run `make figures` (tools/figures.py)"
+
+
+def test_no_measured_figure_is_typed_by_hand():
+    for relative in figures.MARKED:
+        text = figures.FIGURE.sub("", (ROOT / relative).read_text(encoding="utf-8"))
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in TYPED.finditer(line):
+                if (relative, match.group(0).strip()) not in NOT_MEASURED:
+                    pytest.fail(f"{relative}, line {number} (figures left out): {match.group(0)!r} is typed by hand; "
+                                f"quote it as a figure of tools/figures.py: {line.strip()!r}")
+
+
+def test_a_hand_edited_copy_is_named():
+    readme = figures.expected()["README.md"]
+    edited = readme.replace("<!-- fig bench-wall:5 -->" + figures.bench_wall(5), "<!-- fig bench-wall:5 -->~24 s", 1)
+    assert edited != readme
+    assert figures.differences("README.md", edited, readme) == [
+        f"README.md: figure bench-wall:5 says '~24 s', its source says {figures.bench_wall(5)!r}"]
+    table = figures.expected()["README.md"].replace("| 2.2761 |", "| 2.2762 |")
+    assert figures.differences("README.md", table, readme) == ["README.md: figure ladder-table differs from its source"]
+    ladder_md = figures.expected()["docs/ladder.md"]
+    assert figures.differences("docs/ladder.md", ladder_md + "A line added by hand.\n", ladder_md) == [
+        "docs/ladder.md differs from what its JSON generates"]
+    assert figures.differences("README.md", readme + "<!-- fig speedup -->", readme) == [
+        "README.md: a `<!-- fig NAME -->` without its `<!-- /fig -->`"]
+    with pytest.raises(KeyError, match="unknown figure 'nonsense'"):
+        figures.rewrite("<!-- fig nonsense -->1<!-- /fig -->")
+
+
+def test_a_new_measurement_reaches_every_copy(monkeypatch):
+    """What `make bench` does: new JSON, then tools/figures.py writes README.md, bench.md and the docs from it."""
+    alone, side = bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE)
+    for row in alone["rows"]:
+        row["wall"] *= 2
+    side["rows"][-1]["before_wall"] = side["rows"][-1]["wall"] * 20
+    monkeypatch.setattr(bench, "load", lambda name=bench.ALONE, folder=None: alone if name == bench.ALONE else side)
+    want = figures.expected()
+    five = alone["rows"][-1]["wall"]
+    assert f"<!-- fig bench-wall:5 -->~{five:.0f} s<!-- /fig -->" in want["README.md"]
+    assert f"| train5 | 1000 | {five:.1f} |" in want["docs/bench.md"]
+    assert "–20×<!-- /fig -->" in want["README.md"]
+    assert figures.problems() != []  # the committed copies no longer agree
+
+
+def needs_data():
+    if not (ROOT / "data" / "names.txt").is_file():
+        pytest.skip("tools/bench.py times the steps on data/names.txt, which is not here")
+
+
+def test_bench_writes_its_json_and_generates_bench_md(tmp_path):
+    needs_data()
+    assert bench.main(["--only", "0", "--steps", "2", "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    assert data["stop_after"] == 2 and [(r["step"], r["steps"]) for r in data["rows"]] == [(0, 2)]
+    text = (tmp_path / "bench.md").read_text(encoding="utf-8")
+    assert text == bench.markdown(data) and "each step stopped after 2 steps" in text
+    assert not (tmp_path / "bench_baseline.json").exists()
+
+
+def test_a_partial_bench_writes_nothing_unless_told_where(tmp_path, monkeypatch, capsys):
+    needs_data()
+    monkeypatch.setattr(bench, "bench", lambda only, knobs, baseline_root=None: [
+        {"step": n, "wall": 1.0, "rss": 10, "steps": 2} for n in only])
+    monkeypatch.setattr(bench, "DOCS", str(tmp_path))
+    assert bench.main(["--only", "3", "--steps", "2"]) == 0
+    assert list(tmp_path.iterdir()) == [] and "| train3 | 2 | 1.0 |" in capsys.readouterr().out
+
+
+def test_the_datasets_size_in_the_readme_is_the_files():
+    names = [line for line in names_txt().read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert f"trained on {len(names):,} names" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_quoted_reference_figures_are_the_references():
+    """The reference's figures are quoted, not measured here: they must say what ../shared/reference says."""
+    if not SHARED.is_dir():
+        pytest.skip("no ../shared/reference beside the repo (a learner's clone)")
+    spec = (SHARED / "README.md").read_text(encoding="utf-8")
+    assert f"about {bench.REFERENCE['wall']} s and {bench.REFERENCE['rss']} MB for the whole run" in spec
+    progression = (SHARED / "ladder.md").read_text(encoding="utf-8")
+    assert " · ".join(str(n) for n in figures.REFERENCE_DIFF.values()) + " (total" in progression
