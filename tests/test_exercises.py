@@ -398,7 +398,7 @@ def test_each_intro_says_which_earlier_answers_its_notebook_holds():
     assert "no answer to an earlier exercise" in intro[2]
     assert "2.4 `Value.backward`" in intro[3] and "do step 2's notebook first" in intro[3]
     assert "3.1 `rmsnorm`" in intro[4] and "2.1 `Value.__mul__`" in intro[4]
-    assert "4.1 multi-head attention in `gpt`" in intro[5] and "step 2's and step 3's and step 4's" in intro[5]
+    assert "4.1 multi-head attention in `gpt`" in intro[5] and "the notebooks of steps 2, 3 and 4 first" in intro[5]
     assert all("from step 0 to step 5" in text for text in intro.values())
 
 

@@ -311,12 +311,13 @@ def earlier_answers(n):
     """What the intro of step n's notebook (and the teacher's guide) says about the answers it gives away."""
     given = given_answers(n)
     if not given:
-        return "It holds no answer to an earlier exercise."
+        return "This notebook holds no answer to an earlier exercise."
     steps = sorted({number.split(".")[0] for number, _ in given})
-    before = " and ".join(f"step {m}'s" for m in steps)
+    before = f"step {steps[0]}'s notebook" if len(steps) == 1 else \
+        f"the notebooks of steps {', '.join(steps[:-1])} and {steps[-1]}"
     listed = ", ".join(f"{number} {label}" for number, label in given)
-    return (f"It holds, as given code, the answers to earlier exercises: {listed}. To solve those yourself, "
-            f"do {before} notebook{'s' if len(steps) > 1 else ''} first.")
+    return (f"This notebook holds, as given code, the answers to earlier exercises: {listed}. To solve those "
+            f"yourself, do {before} first.")
 
 
 def hint_cell(number, exercise):
@@ -343,8 +344,8 @@ the code: try without it first.
 
 **Order.** Do the notebooks from step 0 to step 5, each from top to bottom. {earlier_answers(n)}
 
-Run the setup cell below first, then the cells in order. Under each cell with a blank is a
-check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
+Run the setup cell below first, then the cells in order. Under each cell with a blank, after its
+hint, is a check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
 that needs a blank you have not filled in yet stops with `NotImplementedError`: fill it in, run
 its cell again, then its check."""
 
