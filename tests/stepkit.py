@@ -3,7 +3,6 @@
 import contextlib
 import io
 import os
-import re
 import runpy
 import subprocess
 import sys
@@ -11,25 +10,22 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STEPS = ROOT / "steps"
-# ../shared sits beside the repo in CI only; a learner's clone never has it. This file is the only
-# place the tests look there: for the dataset (names_txt) and the reference log.
-SHARED = ROOT.parent / "shared"
-DATA = ROOT / "data" / "names.txt"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))  # the tests may import the tools
+# The facts the tools share, defined once in tools/project.py. ../shared (SHARED) sits beside the repo
+# in CI only, never on a learner's machine: names_txt() below is the only place the tests look there
+# for the dataset; project.reference_log() the only one for the reference log.
+from project import DATASET, KNOBS, ROOT, SHARED, SHARED_REFERENCE_LOG, STEPS, reference_log, step_numbers  # noqa: E402,F401
+
+REFERENCE_LOG = reference_log()
 HOW_TO_GET_THE_DATASET = ("needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "
                           "as the README's 'Offline?' says)")
-# The reference microgpt's printed output: ../shared/reference/train5.log (CI), else its copy in tests/golden/.
-SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
-REFERENCE_LOG = next(p for p in (SHARED_REFERENCE_LOG, ROOT / "tests" / "golden" / "train5.log") if p.is_file())
-KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
 OFFLINE_URL = "http://127.0.0.1:9/names.txt"  # the discard port on loopback: a download fails at once
 
 
 def names_txt():
     """The real dataset, for the tests that need it: data/names.txt (where a learner puts it), else
     ../shared/data/names.txt (CI); without either, the test is skipped with a reason that says how to get it."""
-    for path in (DATA, SHARED / "data" / "names.txt"):
+    for path in (DATASET, SHARED / "data" / "names.txt"):
         if path.is_file():
             return path
     pytest.skip(HOW_TO_GET_THE_DATASET)
@@ -79,12 +75,6 @@ def samples(output):
 def write(path, text, newline="\n"):
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return path
-
-
-def step_numbers():
-    """The steps that exist right now (steps/trainN.py), in order: tests parametrize over these."""
-    found = (re.fullmatch(r"train(\d+)\.py", path.name) for path in STEPS.iterdir())
-    return sorted(int(m.group(1)) for m in found if m)
 
 
 def run_notebook(nb, **knobs):

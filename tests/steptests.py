@@ -19,6 +19,7 @@ from stepkit import ROOT, execute, losses, run, run_notebook, samples
 sys.path.insert(0, str(ROOT / "tools"))
 import docs  # noqa: E402
 import notebooks  # noqa: E402
+from project import kv_cache  # noqa: E402
 
 K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
@@ -50,10 +51,9 @@ def check_gpt_gradients(step, **knobs):
     doc = min(env["docs"][:50], key=len)  # a short name keeps the finite differences cheap
     tokens = tokens_of(env, doc)
     n = min(env["BLOCK_SIZE"], len(tokens) - 1)
-    layers = env.get("N_LAYER")
 
     def loss():
-        keys, values = ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
+        keys, values = kv_cache(env)
         terms = [-env["softmax"](env["gpt"](tokens[pos], pos, keys, values))[tokens[pos + 1]].log() for pos in range(n)]
         return (1 / n) * sum(terms)
 

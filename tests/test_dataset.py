@@ -90,7 +90,7 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_unwritable_folder_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setattr(dataset, "download", lambda url, path: names_txt().read_bytes())
     blocker = write(tmp_path / "data", "a file where the folder should be")
-    code = dataset.main(["dataset.py", str(blocker / "names.txt")])
+    code = dataset.main([str(blocker / "names.txt")])
     assert code == 1
 
 

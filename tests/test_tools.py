@@ -1,15 +1,19 @@
-"""The tooling around the steps: the diff printer, the Makefile's verbs, the full-length checker."""
+"""The tooling around the steps: the diff printer, the Makefile's verbs, the full-length checker, and
+the command line of every tool in tools/."""
 
+import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from stepkit import ROOT, SHARED_REFERENCE_LOG, write
+from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, write
 
 sys.path.insert(0, str(ROOT / "tools"))
 import check_full  # noqa: E402
 import diff  # noqa: E402
+import project  # noqa: E402
 
 
 def make(*args):
@@ -17,7 +21,7 @@ def make(*args):
 
 
 def test_every_diff_is_headed_by_the_idea_it_introduces(capsys):
-    assert diff.main(["diff.py", "5"]) == 0
+    assert diff.main(["5"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "train4.py -> train5.py: Step 5 — Adam: this is microgpt"
     assert "--- steps/train4.py\n+++ steps/train5.py\n" in out
@@ -32,14 +36,17 @@ def test_colour_marks_added_and_removed_lines():
 
 
 def test_diffs_prints_all_five_in_order(capsys):
-    assert diff.main(["diff.py", "--all"]) == 0
+    assert diff.main(["--all"]) == 0
     heads = [line for line in capsys.readouterr().out.splitlines() if " -> " in line and line.startswith("train")]
     assert [h.split(":")[0] for h in heads] == [f"train{n - 1}.py -> train{n}.py" for n in range(1, 6)]
 
 
 def test_a_step_without_a_previous_one_is_a_clear_error(capsys):
-    assert diff.main(["diff.py", "0"]) == 2
-    assert "usage" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit:
+        diff.main(["0"])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == ("error: tools/diff.py: argument N: invalid choice: 0 (choose from 1, 2, 3, 4, 5)"
+                                       " (see tools/diff.py --help)\n")
 
 
 def test_code_lines_drop_prose_comments_and_blanks():
@@ -84,3 +91,92 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
     if not SHARED_REFERENCE_LOG.is_file():
         pytest.skip("no ../shared/reference beside the repo (CI has it; a learner's clone does not need it)")
     assert (ROOT / "tests" / "golden" / "train5.log").read_bytes() == SHARED_REFERENCE_LOG.read_bytes()
+
+
+# --- the command line of every tool ------------------------------------------------------------------
+
+TOOLS = ROOT / "tools"
+# The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
+MODULES = {"browser.py", "check.py", "kernel_metadata.py", "lab_config.py", "project.py"}
+EVERY_FILE = sorted(path.name for path in TOOLS.glob("*.py"))
+COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
+NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv
+
+
+def tool(name, *args, cwd, python_flags=()):
+    env = dict(os.environ, NAMES_URL=OFFLINE_URL)  # should a tool try a download, it fails at once
+    return subprocess.run([sys.executable, *python_flags, str(TOOLS / name), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def files_of_the_repo():
+    """Every file of the checkout (ignored ones too), with its size and modification time."""
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache"}
+    found = {}
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            stat = os.stat(os.path.join(folder, name))
+            found[os.path.join(folder, name)] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.mark.parametrize("name", EVERY_FILE)
+def test_help_prints_the_usage_and_does_nothing_else(name, tmp_path):
+    before = files_of_the_repo()
+    result = tool(name, "--help", cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == [], "--help wrote into the current folder"
+    assert files_of_the_repo() == before, "--help changed the checkout"
+    assert "Traceback" not in result.stderr, result.stderr
+    if name in MODULES:  # nothing to run: at most one line saying so
+        assert result.stdout == "" and len(result.stderr.splitlines()) <= 1, result.stderr
+    else:
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.startswith(f"usage: tools/{name} [-h]")
+        assert project.tool_name(TOOLS / name) == f"tools{os.sep}{name}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_bad_argument_is_one_line_and_exit_status_2(name, tmp_path):
+    result = tool(name, "--no-such-option", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: tools/{name}: unrecognized arguments: --no-such-option (see tools/{name} --help)\n"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_without_the_pinned_environment_a_tool_says_so_in_one_line(name, tmp_path):
+    result = tool(name, "--help", cwd=tmp_path, python_flags=NO_VENV)
+    assert "Traceback" not in result.stderr, result.stderr
+    if result.returncode == 0:  # a stdlib-only tool: it just works
+        assert result.stdout.startswith(f"usage: tools/{name}")
+    else:
+        assert result.returncode == 1 and result.stdout == ""
+        assert re.fullmatch(rf"error: tools/{name} needs the project's pinned environment \(\w+ is not installed "
+                            rf"here\): run `make venv`, then `\.venv/bin/python tools/{name}`\n", result.stderr), result.stderr
+
+
+def test_the_notebook_generator_without_the_pinned_environment():
+    result = tool("notebooks.py", "--check", cwd=ROOT, python_flags=NO_VENV)
+    assert result.returncode == 1
+    assert result.stderr == ("error: tools/notebooks.py needs the project's pinned environment (jupytext is not "
+                             "installed here): run `make venv`, then `.venv/bin/python tools/notebooks.py`\n")
+
+
+@pytest.mark.parametrize("args,line", [
+    (["diff.py"], "which diff? give a step number N, --all or --count"),
+    (["diff.py", "9"], "argument N: invalid choice: 9 (choose from 1, 2, 3, 4, 5)"),
+    (["diff.py", "x"], "argument N: invalid int value: 'x'"),
+    (["diff.py", "--all", "--count"], "argument --count: not allowed with argument --all"),
+    (["dataset.py", "a.txt", "b.txt"], "unrecognized arguments: b.txt"),
+    (["bench.py", "--only", "2,9"], "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)"),
+    (["bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
+    (["ladder.py", "--steps", "ten"], "argument --steps: 'ten' is not a positive integer"),
+    (["ladder.py", "--steps", "3"], "a quick or partial run must not overwrite the committed docs/ figures: add --out DIR"),
+    (["exercises.py", "--list", "--check"], "argument --check: not allowed with argument --list"),
+    (["notebooks.py", "--check", "now"], "unrecognized arguments: now"),
+    (["check_full.py", "--quick"], "unrecognized arguments: --quick"),
+])
+def test_bad_command_lines(args, line, tmp_path):
+    result = tool(*args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: tools/{args[0]}: {line} (see tools/{args[0]} --help)\n"

@@ -14,18 +14,17 @@ versions at the same moment (one per core), so the ratio compares like with like
 of the two are compared too, since speed work must not change a single printed number.
 """
 
-import argparse
 import datetime
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from project import DATASET, ROOT, command_line, positive_int, step_list, step_numbers, step_path
+
 DOCS = os.path.join(ROOT, "docs")
 ALONE, SIDE_BY_SIDE = "bench.json", "bench_baseline.json"  # in DOCS: the two kinds of run
 # The reference microgpt's full run, measured on a 2-core machine here (../shared/reference/README.md):
@@ -33,17 +32,12 @@ ALONE, SIDE_BY_SIDE = "bench.json", "bench_baseline.json"  # in DOCS: the two ki
 REFERENCE = {"wall": 220, "rss": 64}
 
 
-def steps(root):
-    found = (re.fullmatch(r"train(\d+)\.py", name) for name in os.listdir(os.path.join(root, "steps")))
-    return sorted(int(m.group(1)) for m in found if m)
-
-
 def start(root, step, knobs):
     env = dict(os.environ, **knobs)
-    with open(os.path.join(ROOT, "data", "names.txt"), "rb"):
+    with open(DATASET, "rb"):
         pass  # fail here, clearly, rather than inside the timed run
-    env.setdefault("DATASET", os.path.join(ROOT, "data", "names.txt"))
-    return subprocess.Popen([sys.executable, os.path.join(root, "steps", f"train{step}.py")], env=env,
+    env.setdefault("DATASET", str(DATASET))
+    return subprocess.Popen([sys.executable, str(step_path(step, root))], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True), time.perf_counter()
 
 
@@ -175,17 +169,17 @@ def commit():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, help="stop each step after this many training steps (STOP_AFTER)")
-    parser.add_argument("--only", help="comma-separated step numbers, e.g. 2,5")
+    parser = command_line(__doc__)
+    parser.add_argument("--steps", type=positive_int, help="stop each step after this many training steps (STOP_AFTER)")
+    parser.add_argument("--only", type=step_list, help="comma-separated step numbers, e.g. 2,5")
     parser.add_argument("--baseline", metavar="REV", help="a commit to run side by side for a before/after ratio")
     parser.add_argument("--out", help="folder for the JSON and bench.md (default docs/, for runs of every step "
                                       "with its defaults; a partial run only prints unless given one)")
     args = parser.parse_args(argv)
     out = args.out or (None if args.steps or args.only else DOCS)
-    only = [int(n) for n in args.only.split(",")] if args.only else steps(ROOT)
+    only = args.only or step_numbers()
     knobs = {"STOP_AFTER": str(args.steps)} if args.steps else {}
-    if not os.path.exists(os.path.join(ROOT, "data", "names.txt")):
+    if not DATASET.exists():
         return "error: data/names.txt is missing: run `make data` (or any step) first"
     if args.baseline:
         with Worktree(args.baseline) as other:

@@ -14,12 +14,8 @@ import subprocess
 import sys
 import time
 
-import diff
+from project import ROOT, command_line, reference_log, step_numbers, step_path, without_knobs
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The reference's printed output: ../shared/reference/train5.log when present, else our copy of it.
-REFERENCE_LOG = next(p for p in (os.path.join(os.path.dirname(ROOT), "shared", "reference", "train5.log"),
-                                 os.path.join(ROOT, "tests", "golden", "train5.log")) if os.path.exists(p))
 # sha256 of train5's final weights (float.hex of every parameter, one per line, in order),
 # recorded from the straightforward implementation before any speed work (commit 6e4c083).
 WEIGHTS_SHA256 = os.path.join(ROOT, "tests", "golden", "train5_weights.sha256")
@@ -43,10 +39,8 @@ if params:
 
 def run(step):
     """Run a step with its defaults; return its output and the sha256 of its final weights (if any)."""
-    path = os.path.join(ROOT, "steps", f"train{step}.py")
-    env = {k: v for k, v in os.environ.items() if k not in ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD",
-                                                            "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")}
-    result = subprocess.run([sys.executable, "-c", WEIGHTS_DUMP, path], env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", WEIGHTS_DUMP, str(step_path(step))], env=without_knobs(os.environ),
+                            capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"error: train{step} failed:\n{result.stderr[-2000:]}")
     weights = result.stderr.rsplit("weights ", 1)[1] if "weights " in result.stderr else ""
@@ -72,12 +66,13 @@ def compare_log(output, reference):
     return None if len(mine) == len(theirs) else f"{len(mine)} lines vs reference {len(theirs)}"
 
 
-def main():
+def main(argv=None):
+    command_line(__doc__).parse_args(argv)
     failures = []
     outputs = {}
     with open(WEIGHTS_SHA256, encoding="utf-8") as f:
         golden_weights = f.read().split()[0]
-    for step in diff.steps():
+    for step in step_numbers():
         print(f"train{step}: running with defaults …", end=" ", flush=True)
         started = time.perf_counter()
         outputs[step], weights = run(step)
@@ -92,7 +87,7 @@ def main():
         if step == 2 and outputs[2] != without_gradient_check(outputs[1]):
             failures.append("train2: output differs from train1's")
         if step == 5:
-            with open(REFERENCE_LOG, encoding="utf-8") as f:
+            with open(reference_log(), encoding="utf-8") as f:
                 problem = compare_log(outputs[5], f.read())
             if problem:
                 failures.append(f"train5 vs the reference log: {problem}")

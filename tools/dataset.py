@@ -1,6 +1,6 @@
 """Download names.txt on first use, verify it, and write it atomically.
 
-    python3 tools/dataset.py [PATH]     # default: data/names.txt at the repo root
+    python3 tools/dataset.py [PATH]     # default: data/names.txt at the repo root (what `make data` runs)
 
 The steps call this when data/names.txt is missing. It never leaves a partial file behind: the
 download goes to a temporary file in the same folder, is checked (size and sha256), and only
@@ -14,11 +14,12 @@ import sys
 import tempfile
 import urllib.request
 
+from project import DATASET, command_line
+
 URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 SIZE = 228_145
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_PATH = os.path.join(ROOT, "data", "names.txt")
+DEFAULT_PATH = str(DATASET)
 TIMEOUT = 30  # seconds
 
 
@@ -87,8 +88,11 @@ def fetch(path=DEFAULT_PATH, url=None):
     return path
 
 
-def main(argv):
-    path = argv[1] if len(argv) > 1 else DEFAULT_PATH
+def main(argv=None):
+    parser = command_line(__doc__)
+    parser.add_argument("path", nargs="?", default=DEFAULT_PATH, metavar="PATH",
+                        help="where to save it (default: data/names.txt at the repo root)")
+    path = parser.parse_args(argv).path
     try:
         fetch(path)
     except DatasetError as e:
@@ -101,4 +105,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

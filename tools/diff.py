@@ -14,20 +14,11 @@ import re
 import sys
 import tokenize
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STEPS = os.path.join(ROOT, "steps")
+from project import command_line, step_path
+from project import step_numbers as steps  # noqa: F401  (diff.steps(): the tools that show the steps use it)
+
 COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
 RESET, BOLD = "\033[0m", "\033[1m"
-
-
-def step_path(n):
-    return os.path.join(STEPS, f"train{n}.py")
-
-
-def steps():
-    """The step numbers that exist, in order."""
-    found = (re.fullmatch(r"train(\d+)\.py", name) for name in os.listdir(STEPS))
-    return sorted(int(m.group(1)) for m in found if m)
 
 
 def read(n):
@@ -86,24 +77,25 @@ def count(n):
     return sum(1 for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
-def main(argv):
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+def main(argv=None):
     available = steps()
-    if argv[1:] == ["--count"]:
+    parser = command_line(__doc__)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("n", nargs="?", type=int, choices=available[1:], metavar="N",
+                       help="a step with one before it: " + (", ".join(map(str, available[1:])) or "none yet"))
+    which.add_argument("--all", action="store_true", help="every diff, in order")
+    which.add_argument("--count", action="store_true", help="changed code lines per step (no prose, comments, blanks)")
+    args = parser.parse_args(argv)
+    if args.n is None and not (args.all or args.count):
+        parser.error("which diff? give a step number N, --all or --count")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if args.count:
         counts = {n: count(n) for n in available[1:]}
         for n, c in counts.items():
             print(f"train{n - 1} -> train{n}: {c:4d} changed code lines  ({title(n)})")
         print(f"total: {sum(counts.values())}")
         return 0
-    if argv[1:] == ["--all"]:
-        wanted = available[1:]
-    elif len(argv) == 2 and argv[1].isdigit() and int(argv[1]) in available[1:]:
-        wanted = [int(argv[1])]
-    else:
-        choices = ", ".join(str(n) for n in available[1:]) or "none yet"
-        print(f"error: usage: tools/diff.py N | --all | --count  (N is a step with a previous one: {choices})", file=sys.stderr)
-        return 2
-    for n in wanted:
+    for n in available[1:] if args.all else [args.n]:
         head = f"train{n - 1}.py -> train{n}.py: {title(n)}"
         print((BOLD + head + RESET) if colour else head)
         sys.stdout.writelines(paint(line, colour) for line in unified(n))
@@ -112,4 +104,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -13,7 +13,6 @@ mathtext into small inline SVG images (the TeX is in their alt text), so it work
 Needs the pinned .venv (nbconvert, nbclient, matplotlib): `make docs`.
 """
 
-import argparse
 import base64
 import difflib
 import html
@@ -35,8 +34,8 @@ sys.path.insert(0, str(TOOLS))
 import diff  # noqa: E402
 import ladder  # noqa: E402
 import notebooks  # noqa: E402
+from project import command_line, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
 
-KNOBS = ladder.KNOBS
 NOTEBOOK_STEPS = 20  # NUM_STEPS of the notebook runs shown on the step pages
 QUICK = {"ladder_steps": 5, "heldout": 100, "notebook_steps": 3}  # --quick: seconds, not minutes
 CONTEXT = 3  # unchanged lines shown around each change in a diff
@@ -403,7 +402,7 @@ def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=F
     started = time.perf_counter()
     out = Path(out)
     data = ladder.load(ladder_dir)
-    steps = diff.steps()
+    steps = step_numbers()
     if books is None:
         books = run_notebooks(steps, notebook_steps, dict(os.environ) if env is None else env)
     if out.exists():
@@ -412,7 +411,7 @@ def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=F
     for name in ("loss_curves.svg", "loss_curves.png", "ladder.json"):
         shutil.copy(Path(ladder_dir) / name, out / name)
     for n in steps:
-        shutil.copy(diff.step_path(n), out / "src" / f"train{n}.py")
+        shutil.copy(step_path(n), out / "src" / f"train{n}.py")
         (out / "src" / f"train{n}.ipynb").write_text(notebooks.build(n), encoding="utf-8")
     (out / "site.css").write_text(CSS + diff_css(), encoding="utf-8")
     pages = [out / "index.html"]
@@ -432,7 +431,7 @@ def run_notebooks(steps, num_steps, env):
 
     started = time.perf_counter()
     progress(f"running the {len(steps)} notebooks (NUM_STEPS={num_steps}) …")
-    env = {k: v for k, v in env.items() if k not in KNOBS}
+    env = without_knobs(env, keep=("DATASET",))  # DATASET says where the names are: the tests point it at names.txt
     env["NUM_STEPS"] = str(num_steps)
     books = {n: notebooks.notebook(n) for n in steps}
     for nb in books.values():
@@ -459,7 +458,7 @@ def quick_build(out, env=None, books=None):
         ladder_run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         try:
             if books is None:
-                books = run_notebooks(diff.steps(), QUICK["notebook_steps"], env)
+                books = run_notebooks(step_numbers(), QUICK["notebook_steps"], env)
         finally:
             status = ladder_run.wait()
         if status:
@@ -474,11 +473,11 @@ def progress(message):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_line(__doc__)
     parser.add_argument("--out", default=str(DOCS / "_build"), help="where to write the site (default docs/_build)")
     parser.add_argument("--quick", action="store_true",
                         help="run a quick ladder into a temp folder first (for a clean checkout or tests)")
-    parser.add_argument("--notebook-steps", type=int, default=NOTEBOOK_STEPS, help="NUM_STEPS of the notebook runs")
+    parser.add_argument("--notebook-steps", type=positive_int, default=NOTEBOOK_STEPS, help="NUM_STEPS of the notebook runs")
     args = parser.parse_args(argv)
     if args.quick:
         pages = quick_build(args.out)

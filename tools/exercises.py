@@ -32,10 +32,13 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell
+from project import command_line, pinned_environment
 
-import notebooks
+with pinned_environment():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+import notebooks  # noqa: E402
 
 ROOT = notebooks.ROOT
 EXERCISES = notebooks.NOTEBOOKS / "exercises"
@@ -428,20 +431,25 @@ def table():
     return "\n".join(rows)
 
 
-def main(argv):
-    if argv not in ([], ["--check"], ["--list"]) and not (len(argv) == 2 and argv[0] == "--teacher"):
-        sys.exit("usage: python tools/exercises.py [--check | --list | --teacher FOLDER]")
+def main(argv=None):
+    parser = command_line(__doc__)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help=notebooks.CHECK_HELP)
+    what.add_argument("--list", action="store_true", help="print the exercises as a Markdown table")
+    what.add_argument("--teacher", metavar="FOLDER", type=Path,
+                      help="write the notebooks with the solutions in place (an nbgrader source) into FOLDER")
+    args = parser.parse_args(argv)
     try:
-        if argv[:1] == ["--teacher"]:
-            write_teacher(Path(argv[1]))
+        if args.teacher:
+            write_teacher(args.teacher)
             return 0
-        if argv == ["--list"]:
+        if args.list:
             print(table())
             return 0
-        return notebooks.generate(argv, problems, write_all, "student notebook(s)")
+        return notebooks.generate(args.check, problems, write_all, "student notebook(s)")
     except MarkerError as error:
         sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

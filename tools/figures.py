@@ -27,6 +27,7 @@ import bench  # noqa: E402
 import dataset  # noqa: E402
 import diff  # noqa: E402
 import ladder  # noqa: E402
+from project import command_line, pinned_environment  # noqa: E402
 
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
@@ -87,7 +88,8 @@ def diff_table():
 
 
 def exercise_list():
-    import exercises  # needs the .venv (nbformat): only this figure does
+    with pinned_environment():
+        import exercises  # needs the .venv (nbformat): only this figure does
 
     return [exercise for n in diff.steps() for _, exercise, _ in exercises.exercises(n)]
 
@@ -162,15 +164,14 @@ def problems():
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if argv not in ([], ["--check"]):
-        print("usage: python3 tools/figures.py [--check]", file=sys.stderr)
-        return 2
+    parser = command_line(__doc__)
+    parser.add_argument("--check", action="store_true", help="change nothing: one line per copy that differs, exit 1")
+    check = parser.parse_args(argv).check
     found = problems()
-    if argv == ["--check"] or any(line.startswith("error: ") for line in found):
+    if check or any(line.startswith("error: ") for line in found):
         for line in found:
             print(line, file=sys.stderr)
-        if found and argv == ["--check"]:
+        if found and check:
             print("run `make figures` to write every figure from its source", file=sys.stderr)
         return 1 if found else 0
     for path, text in expected().items():

@@ -39,6 +39,7 @@ from pathlib import Path
 import browser
 import exercises
 import notebooks
+from project import command_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
@@ -210,7 +211,7 @@ def git_status():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_line(__doc__)
     parser.add_argument("--run", default="train5", help="the lesson to run in quick mode (default train5)")
     parser.add_argument("lab", nargs=argparse.REMAINDER, help="-- and the command that starts the lab, as make lab has it")
     args = parser.parse_args(argv)

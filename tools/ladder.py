@@ -23,7 +23,6 @@ The plot needs matplotlib (the pinned .venv: `make ladder`); without it the tabl
 written and the plot is skipped with a note.
 """
 
-import argparse
 import builtins
 import contextlib
 import gc
@@ -39,7 +38,6 @@ import time
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 DOCS = os.path.join(ROOT, "docs")
-KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES")
 HELD_OUT = 1000  # the last this many names of the shuffled list
 LAST = 100  # "final train loss" = mean of the last this many step losses
 SMOOTH = 50  # running-mean window of the plotted curves
@@ -47,6 +45,7 @@ SMOOTH = 50  # running-mean window of the plotted curves
 sys.path.insert(0, TOOLS)
 import bench  # noqa: E402  (the machine description the benchmark uses)
 import diff  # noqa: E402  (the steps' titles, the same helper the diff printer uses)
+from project import command_line, kv_cache, positive_int, step_list, step_numbers, step_path, without_knobs  # noqa: E402
 
 
 def progress(message):
@@ -81,10 +80,11 @@ class Recorder:
 
 @contextlib.contextmanager
 def environment(knobs):
-    """The knobs as environment variables for one run (everything else as the caller has it)."""
+    """The knobs as environment variables for one run (everything else as the caller has it, and
+    DATASET too: it says where the names are, not how to train; the tests point it at names.txt)."""
     saved = dict(os.environ)
-    for name in KNOBS:
-        os.environ.pop(name, None)
+    os.environ.clear()
+    os.environ.update(without_knobs(saved, keep=("DATASET",)))
     os.environ.update({k: str(v) for k, v in knobs.items()})
     try:
         yield
@@ -100,7 +100,7 @@ def run_step(n, knobs):
     out = io.StringIO()
     with environment(knobs), contextlib.redirect_stdout(out):
         try:
-            env = runpy.run_path(diff.step_path(n), init_globals={"print": recorder}, run_name="__main__")
+            env = runpy.run_path(str(step_path(n)), init_globals={"print": recorder}, run_name="__main__")
         except SystemExit as exc:  # a step reports a bad knob or a missing dataset this way
             raise SystemExit(f"error: train{n} stopped: {exc.code}\n{out.getvalue()[-2000:]}") from None
     wall = time.perf_counter() - started
@@ -120,9 +120,8 @@ def position_losses(env, tokens):
     """-log p(next token) at every position the step's model scores, with the step's own functions."""
     if "counts" in env:  # step 0: the count table
         return [-math.log(env["probabilities"](env["counts"][a])[b]) for a, b in zip(tokens, tokens[1:])]
-    if "gpt" in env:  # steps 3+: a context window, a key/value cache per layer (step 3 has one, unnamed)
-        layers = env.get("N_LAYER")
-        keys, values = ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
+    if "gpt" in env:  # steps 3+: a context window and a key/value cache
+        keys, values = kv_cache(env)
         out = []
         for pos in range(min(env["BLOCK_SIZE"], len(tokens) - 1)):
             probs = env["softmax"](env["gpt"](tokens[pos], pos, keys, values))
@@ -164,7 +163,7 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
     """Run every step (or `only` these) and score it; return the ladder as one JSON-ready dict."""
     knobs = {"NUM_STEPS": num_steps} if num_steps else {}
     rows, began = [], time.perf_counter()
-    for n in only or diff.steps():
+    for n in only or step_numbers():
         progress(f"train{n}: training ({num_steps or 'default'} steps) …")
         was_enabled = gc.isenabled()
         try:
@@ -344,12 +343,12 @@ def try_plot(data, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=int(os.environ.get("LADDER_STEPS") or 0) or None,
+    parser = command_line(__doc__)
+    parser.add_argument("--steps", type=positive_int, default=os.environ.get("LADDER_STEPS") or None,
                         help="quick mode: NUM_STEPS for every step (or env LADDER_STEPS); needs --out")
     parser.add_argument("--out", help="output folder (default docs/, for full-length runs only)")
-    parser.add_argument("--only", help="comma-separated step numbers (needs --out)")
-    parser.add_argument("--heldout", type=int, default=HELD_OUT, help=f"held-out names (default {HELD_OUT}; needs --out)")
+    parser.add_argument("--only", type=step_list, help="comma-separated step numbers (needs --out)")
+    parser.add_argument("--heldout", type=positive_int, default=HELD_OUT, help=f"held-out names (default {HELD_OUT}; needs --out)")
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from ladder.json, run nothing")
     args = parser.parse_args(argv)
     out = os.path.abspath(args.out or DOCS)
@@ -360,10 +359,7 @@ def main(argv=None):
     partial = args.steps or args.only or args.heldout != HELD_OUT
     if partial and out == os.path.abspath(DOCS):
         parser.error("a quick or partial run must not overwrite the committed docs/ figures: add --out DIR")
-    if args.steps is not None and args.steps <= 0:
-        parser.error("--steps must be a positive integer")
-    only = [int(n) for n in args.only.split(",")] if args.only else None
-    data = ladder(args.steps, only, args.heldout)
+    data = ladder(args.steps, args.only, args.heldout)
     write(data, out)
     paths = [os.path.join(out, "ladder.md"), os.path.join(out, "ladder.json")] + try_plot(data, out)
     print(table(data, link=lambda r: f"train{r['step']}"))

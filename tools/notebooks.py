@@ -19,28 +19,18 @@ Needs the pinned .venv (jupytext, nbformat): `make notebooks` builds it.
 
 import re
 import sys
-from pathlib import Path
-
-import jupytext
-import nbformat
 
 from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
+from project import ROOT, command_line, pinned_environment, step_path
+from project import step_numbers as steps  # notebooks.steps(): the generators loop over it
 
-ROOT = Path(__file__).resolve().parent.parent
-STEPS = ROOT / "steps"
+with pinned_environment():
+    import jupytext
+    import nbformat
+
 NOTEBOOKS = ROOT / "notebooks"
 # Cell metadata that only tells jupytext how to write the cell back as a script.
 JUPYTEXT_CELL_KEYS = ("cell_marker", "lines_to_next_cell", "lines_to_end_of_cell_marker", "skipline", "noskipline")
-
-
-def steps():
-    """The step numbers that exist in steps/, in order."""
-    found = (re.fullmatch(r"train(\d+)\.py", path.name) for path in STEPS.iterdir())
-    return sorted(int(m.group(1)) for m in found if m)
-
-
-def step_path(n):
-    return STEPS / f"train{n}.py"
 
 
 def notebook_path(n):
@@ -114,10 +104,13 @@ def problems():
     return out_of_sync(NOTEBOOKS, relative(NOTEBOOKS), notebook_path, build, "make notebooks")
 
 
-def generate(argv, problems, write_all, what):
-    """The command line every notebook generator shares: --check names what is stale and writes
+CHECK_HELP = "write nothing; exit 1 naming every notebook that is missing or out of date"
+
+
+def generate(check, problems, write_all, what):
+    """What every notebook generator does: with check (--check), name what is stale and write
     nothing; otherwise write what changed and say so."""
-    if argv == ["--check"]:
+    if check:
         found = problems()
         for line in found:
             print(line, file=sys.stderr)
@@ -130,11 +123,11 @@ def generate(argv, problems, write_all, what):
     return 0
 
 
-def main(argv):
-    if argv not in ([], ["--check"]):
-        sys.exit("usage: python tools/notebooks.py [--check]")
-    return generate(argv, problems, write_all, "notebook(s)")
+def main(argv=None):
+    parser = command_line(__doc__)
+    parser.add_argument("--check", action="store_true", help=CHECK_HELP)
+    return generate(parser.parse_args(argv).check, problems, write_all, "notebook(s)")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

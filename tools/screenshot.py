@@ -9,7 +9,6 @@ notebook (a step page). Chromium runs with a throw-away profile, no network chat
 Exit status 0: all good, or skipped because there is no Chromium here (it says so); 1: a check failed.
 """
 
-import argparse
 import os
 import re
 import subprocess
@@ -18,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from browser import BROWSERS, INSTALL_HINT, chromium_path  # the one definition of where Chromium is
+from project import command_line
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -50,7 +50,7 @@ def check_page(exe, page, shot):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_line(__doc__)
     parser.add_argument("--site", default=str(ROOT / "docs" / "_build"), help="the built site (default docs/_build)")
     parser.add_argument("--pages", default="index.html,step3.html", help="comma-separated pages to open")
     parser.add_argument("--shots", help="where to write the PNGs (default SITE/screenshots)")

@@ -1,0 +1,124 @@
+"""The facts the tools (and the tests) share, each written once here.
+
+    import project        # a tool in tools/ finds it next to itself; tests put tools/ on sys.path
+
+Where things are (ROOT, STEPS, DATASET, SHARED), which steps exist (step_numbers), the knobs a
+step reads (KNOBS), the reference log, the shape of a step's key/value cache (kv_cache), and the
+two rules of every tool's command line:
+  - command_line(__doc__): an argparse parser whose --help shows the tool's docstring and exits 0
+    before the tool does anything, and whose errors are ONE line on stderr, exit status 2;
+  - `with pinned_environment(): import jupytext` for a tool that needs the pinned .venv: run
+    without it, the tool says so in one line (how to build it, how to run the tool with it),
+    exit status 1, instead of a ModuleNotFoundError traceback.
+Stdlib only, so that every tool can import it whatever Python runs it.
+"""
+
+import argparse
+import contextlib
+import os
+import re
+import sys
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
+STEPS = ROOT / "steps"
+DATASET = ROOT / "data" / "names.txt"  # where the steps fetch the dataset to, and read it from
+# ../shared sits beside the clone in CI (and in the project's own worktrees) only: a learner's
+# clone never has it, so nothing may need it. The tests and check_full read the reference log there.
+SHARED = ROOT.parent / "shared"
+SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
+GOLDEN_REFERENCE_LOG = ROOT / "tests" / "golden" / "train5.log"  # the copy kept in the repo
+# The environment variables a step reads (the README's and CONVENTIONS.md's table).
+KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
+
+
+def step_numbers(root=ROOT):
+    """The steps that exist (steps/trainN.py under `root`), in order: every tool loops over these."""
+    found = (re.fullmatch(r"train(\d+)\.py", name) for name in os.listdir(Path(root) / "steps"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def step_path(n, root=ROOT):
+    return Path(root) / "steps" / f"train{n}.py"
+
+
+def reference_log():
+    """The reference microgpt's printed output (train5 with its defaults must print exactly this):
+    ../shared/reference/train5.log when it is there, else the repo's copy in tests/golden/."""
+    return SHARED_REFERENCE_LOG if SHARED_REFERENCE_LOG.is_file() else GOLDEN_REFERENCE_LOG
+
+
+def without_knobs(env, keep=()):
+    """A copy of an environment (dict) with no knob in it but those in `keep`: a run with the defaults."""
+    return {k: v for k, v in env.items() if k not in KNOBS or k in keep}
+
+
+def kv_cache(step_globals):
+    """An empty key/value cache for a step's gpt(token, pos, keys, values): one list of keys and one
+    of values per layer in the steps with layers (N_LAYER, steps 4+), a single flat pair in step 3."""
+    layers = step_globals.get("N_LAYER")
+    return ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
+
+
+# --- command lines ---------------------------------------------------------------------------------
+
+def tool_name(path=None):
+    """A tool as the user names it, e.g. tools/diff.py: the script at `path`, else the one being run."""
+    path = path or (sys.argv[0] if sys.argv and sys.argv[0] else None)
+    if not path:
+        return "this tool"
+    return f"tools{os.sep}{Path(path).name}" if Path(path).resolve().parent == TOOLS else str(path)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with every error on one line: "error: tools/X.py: what was wrong (see tools/X.py --help)"."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def command_line(doc, **kwargs):
+    """The parser of the tool that calls it: its docstring is the --help text (examples and all), its
+    name in messages is its file's (tools/X.py, also when a test calls its main()), errors are one line."""
+    caller = sys._getframe(1).f_globals.get("__file__")
+    return OneLineParser(prog=tool_name(caller), description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
+                         **kwargs)
+
+
+def positive_int(text):
+    """An argparse type: a whole number > 0 (a bad one is the usual one-line error)."""
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
+def step_list(text):
+    """An argparse type: comma-separated numbers of steps that exist, e.g. "2,5"."""
+    wanted, have = [n.strip() for n in text.split(",")], step_numbers()
+    bad = [n for n in wanted if not n.isdigit() or int(n) not in have]
+    if bad:
+        raise argparse.ArgumentTypeError(f"no step {', '.join(map(repr, bad))} (the steps are {', '.join(map(str, have))})")
+    return [int(n) for n in wanted]
+
+
+def venv_python():
+    """The pinned environment's Python, as the user would type it on this system."""
+    return r".venv\Scripts\python" if os.name == "nt" else ".venv/bin/python"
+
+
+def needs_venv(missing):
+    """The one line a tool prints when a module of the pinned environment is missing."""
+    build = "python tools\\test.py --venv" if os.name == "nt" else "make venv"
+    return (f"error: {tool_name()} needs the project's pinned environment ({missing} is not installed here): "
+            f"run `{build}`, then `{venv_python()} {tool_name()}`")
+
+
+@contextlib.contextmanager
+def pinned_environment():
+    """Around a tool's imports of the pinned environment's packages (jupytext, nbformat, …): without
+    them, one line that says how to get them, exit status 1, no traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as e:
+        sys.exit(needs_venv(e.name))
