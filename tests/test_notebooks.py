@@ -30,7 +30,6 @@ def test_check_names_a_stale_notebook(tmp_path, monkeypatch):
         (tmp_path / folder).mkdir()
     shutil.copy(ROOT / "steps" / "train0.py", tmp_path / "steps")
     monkeypatch.setattr(notebooks, "ROOT", tmp_path)
-    monkeypatch.setattr(notebooks, "STEPS", tmp_path / "steps")
     monkeypatch.setattr(notebooks, "NOTEBOOKS", tmp_path / "notebooks")
     assert notebooks.problems() == ["notebooks/train0.ipynb is missing for steps/train0.py: run `make notebooks`"]
     assert notebooks.write_all() == [tmp_path / "notebooks" / "train0.ipynb"]

@@ -180,3 +180,12 @@ def test_bad_command_lines(args, line, tmp_path):
     result = tool(*args, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"error: tools/{args[0]}: {line} (see tools/{args[0]} --help)\n"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():  # tools/diff.py --all | head
+    proc = subprocess.Popen([sys.executable, str(TOOLS / "diff.py"), "--all"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) in (0, 1)  # 0 if it had written everything before the reader left
+    assert b"Traceback" not in proc.stderr.read()
+    proc.stderr.close()

@@ -21,8 +21,8 @@ import re
 import sys
 
 from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
-from project import ROOT, command_line, pinned_environment, step_path
-from project import step_numbers as steps  # notebooks.steps(): the generators loop over it
+import project
+from project import ROOT, command_line, pinned_environment
 
 with pinned_environment():
     import jupytext
@@ -31,6 +31,15 @@ with pinned_environment():
 NOTEBOOKS = ROOT / "notebooks"
 # Cell metadata that only tells jupytext how to write the cell back as a script.
 JUPYTEXT_CELL_KEYS = ("cell_marker", "lines_to_next_cell", "lines_to_end_of_cell_marker", "skipline", "noskipline")
+
+
+def steps():
+    """The steps under ROOT (a test points ROOT at a tree of its own): the generators loop over these."""
+    return project.step_numbers(ROOT)
+
+
+def step_path(n):
+    return project.step_path(n, ROOT)
 
 
 def notebook_path(n):
