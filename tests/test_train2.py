@@ -179,4 +179,4 @@ def test_the_textbook_recursive_backward_trains_in_flat_memory(tmp_path):
     assert long - short < 15, f"20 steps peak at {short} MB, 200 steps at {long} MB: every step's graph is kept"
     leaky = tmp_path / "train2.py"
     leaky.write_text(source.replace("import math\n", "import gc\nimport math\ngc.disable()\n", 1), encoding="utf-8")
-    assert peak_rss_mb(leaky, 200) - short > 100
+    assert peak_rss_mb(leaky, 200) - short > 50  # about 250 MB here
