@@ -96,9 +96,11 @@ $(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt -c requirements.txt
 	touch $@
 
-# --- lab-check (issue 15): the real JupyterLab opens and saves every notebook; git status stays clean
+# --- lab-check (issue 15): the real JupyterLab opens and saves every notebook; git status stays clean.
+# First the browser machinery's own test (make test skips it where playwright is not installed yet).
 .PHONY: lab-check
 lab-check: $(VENV)/.lab-installed browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
+	$(VPY) -m pytest -q tests/test_browser.py
 	$(VPY) tools/lab_check.py -- $(LAB)
 
 # --- figures: every measured figure in README.md and docs/*.md is written from its source ---------

@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,37 @@ def hints_and_maths(lab, b, name):
     return problems
 
 
+def drive(lab, b, run):
+    """Open and save every notebook, run one lesson in quick mode; return the problems found.
+    An exception on the way leaves a screenshot of each page still open in SHOTS."""
+    print(f"JupyterLab answered after {lab.server.started_in:.1f} s on {lab.server.url}")
+    try:
+        for name in targets():
+            t0 = time.monotonic()
+            marked, changed = open_and_save(lab, b, name)
+            print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
+                  f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
+        t0 = time.monotonic()
+        found = hints_and_maths(lab, b, "exercises/train3.ipynb")
+        print(f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
+              f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)")
+        t0 = time.monotonic()
+        text, last = run_quick(lab, b, f"{run}.ipynb")
+    except Exception:
+        for i, page in enumerate(b.context.pages):
+            b.screenshot(page, SHOTS / f"failed-{i}.png")
+        raise
+    print(f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
+    problems = list(found)
+    if last not in text or "step    1 /" not in text:
+        problems.append(f"{run}: no loss lines in the outputs:\n{text[-1500:]}")
+    problems += [f"a page error: {error}" for error in b.errors]
+    if b.foreign():
+        problems.append(f"{len(b.foreign())} request(s) left 127.0.0.1: " + ", ".join(b.foreign()[:10]))
+    print(f"{len(b.requests)} requests, all to 127.0.0.1" if not b.foreign() else "requests left 127.0.0.1")
+    return problems
+
+
 def git_status():
     return subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
@@ -229,33 +261,22 @@ def main(argv=None):
     began = time.monotonic()
     status_before = git_status()
     saved = {name: (SERVED / name).read_bytes() for name in targets()}
-    with tempfile.TemporaryDirectory(prefix="lab-check-") as home, Lab(home, args.lab) as lab, \
-            browser.Browser(viewport=(1400, 1000)) as b:
-        print(f"JupyterLab answered after {lab.server.started_in:.1f} s on {lab.server.url}")
-        for name in targets():
-            t0 = time.monotonic()
-            marked, changed = open_and_save(lab, b, name)
-            print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
-                  f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
-        t0 = time.monotonic()
-        found = hints_and_maths(lab, b, "exercises/train3.ipynb")
-        problems += found
-        print(f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
-              f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)")
-        t0 = time.monotonic()
-        text, last = run_quick(lab, b, f"{args.run}.ipynb")
-        print(f"ran {args.run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
-        if last not in text or "step    1 /" not in text:
-            problems.append(f"{args.run}: no loss lines in the outputs:\n{text[-1500:]}")
-        problems += [f"a page error: {error}" for error in b.errors]
-        if b.foreign():
-            problems.append(f"{len(b.foreign())} request(s) left 127.0.0.1: " + ", ".join(b.foreign()[:10]))
-        print(f"{len(b.requests)} requests, all to 127.0.0.1" if not b.foreign() else "requests left 127.0.0.1")
+    with tempfile.TemporaryDirectory(prefix="lab-check-") as home:
+        try:
+            with Lab(home, args.lab) as lab, browser.Browser(viewport=(1400, 1000)) as b:
+                problems += drive(lab, b, args.run)
+        except Exception as error:  # the lab did not start, a page never showed what it should, …
+            problems.append(f"{type(error).__name__}: {str(error).strip()[:3000]}")
+        finally:
+            if Path(home, "lab.log").is_file():
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                shutil.copy(Path(home, "lab.log"), SHOTS / "lab.log")  # the server's log, kept for a failure
     status = git_status()
     if status != status_before:
         problems.append("git status changed while the lab opened and saved the notebooks:\n" + status)
     problems += [f"{name}: the lab's save changed the file" for name in targets() if (SERVED / name).read_bytes() != saved[name]]
-    print("git status " + ("is clean" if not status else "is as it was before (not clean: uncommitted work)"))
+    if status == status_before:
+        print("git status " + ("is clean" if not status else "is as it was before (not clean: uncommitted work)"))
     for tool in ("notebooks.py", "exercises.py"):
         check = subprocess.run([sys.executable, str(ROOT / "tools" / tool), "--check"], capture_output=True, text=True)
         if check.returncode:
@@ -263,7 +284,7 @@ def main(argv=None):
     for problem in problems:
         print("FAILED: " + problem, file=sys.stderr)
     print(f"lab-check {'FAILED' if problems else 'passed'} in {time.monotonic() - began:.0f} s; "
-          f"screenshot in {SHOTS.relative_to(ROOT)}/")
+          f"screenshots and the lab's log in {SHOTS.relative_to(ROOT)}/")
     return 1 if problems else 0
 
 
