@@ -13,6 +13,7 @@ from stepkit import ROOT, names_txt
 
 sys.path.insert(0, str(ROOT / "tools"))
 import bench  # noqa: E402
+import diff  # noqa: E402
 import figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "reference"
@@ -108,4 +109,4 @@ def test_the_quoted_reference_figures_are_the_references():
     spec = (SHARED / "README.md").read_text(encoding="utf-8")
     assert f"about {bench.REFERENCE['wall']} s and {bench.REFERENCE['rss']} MB for the whole run" in spec
     progression = (SHARED / "ladder.md").read_text(encoding="utf-8")
-    assert " · ".join(str(n) for n in figures.REFERENCE_DIFF.values()) + " (total" in progression
+    assert " · ".join(str(n) for n in diff.REFERENCE_COUNT.values()) + " (total" in progression

@@ -17,6 +17,9 @@ import tokenize
 from project import command_line, step_path
 from project import step_numbers as steps  # noqa: F401  (diff.steps(): the tools that show the steps use it)
 
+# The reference progression's changed code lines per diff (../shared/reference/ladder.md, code only):
+# a figure of the specification, quoted here once (the README's diff table, tests/test_tools.py's bound).
+REFERENCE_COUNT = {1: 112, 2: 130, 3: 53, 4: 72, 5: 13}
 COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
 RESET, BOLD = "\033[0m", "\033[1m"
 
@@ -92,7 +95,8 @@ def main(argv=None):
     if args.count:
         counts = {n: count(n) for n in available[1:]}
         for n, c in counts.items():
-            print(f"train{n - 1} -> train{n}: {c:4d} changed code lines  ({title(n)})")
+            print(f"train{n - 1} -> train{n}: {c:4d} changed code lines, the reference's {REFERENCE_COUNT.get(n, '-'):>3}  "
+                  f"({title(n)})")
         print(f"total: {sum(counts.values())}")
         return 0
     for n in available[1:] if args.all else [args.n]:

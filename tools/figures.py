@@ -32,11 +32,6 @@ from project import command_line, pinned_environment  # noqa: E402
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
 
-# The reference microgpt's progression, changed code lines of each diff (code only), as measured in
-# ../shared/reference/ladder.md: a figure of the specification, quoted (tests/test_figures.py compares).
-REFERENCE_DIFF = {1: 112, 2: 130, 3: 53, 4: 72, 5: 13}
-
-
 def seconds(wall):
     return "< 1 s" if wall < 1 else f"~{wall:.0f} s"
 
@@ -83,7 +78,7 @@ def code_lines(step=None):
 
 def diff_table():
     lines = ["| diff | changed code lines | the reference's |", "|---|---:|---:|"]
-    lines += [f"| train{n - 1} → train{n} | {diff.count(n)} | {REFERENCE_DIFF.get(n, '—')} |" for n in diff.steps()[1:]]
+    lines += [f"| train{n - 1} → train{n} | {diff.count(n)} | {diff.REFERENCE_COUNT.get(n, '—')} |" for n in diff.steps()[1:]]
     return "\n".join(lines)
 
 
