@@ -29,15 +29,12 @@ data: ## download data/names.txt now (the steps do it on first use)
 
 venv: $(VENV)/.installed ## build the pinned environment (.venv) used by tests and notebooks
 
+# tools/run_tests.py builds .venv and runs the tests: the same on Windows, where there is no make.
 $(VENV)/.installed: requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make test needs Python 3.10 or newer (make PYTHON=python3.12 test)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $@
+	@$(PYTHON) tools/run_tests.py --venv
 
 test: $(VENV)/.installed ## run every test (builds .venv on first use)
-	$(VPY) -m pytest -q
+	@$(PYTHON) tools/run_tests.py
 
 check-full: ## the full-length check: train5 against the reference log and golden weights (~2 min)
 	$(PYTHON) tools/check_full.py

@@ -8,12 +8,13 @@ import sys
 
 import pytest
 
-from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, write
+from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, write
 
 sys.path.insert(0, str(ROOT / "tools"))
 import check_full  # noqa: E402
 import diff  # noqa: E402
 import project  # noqa: E402
+import run_tests  # noqa: E402
 
 
 def make(*args):
@@ -139,7 +140,9 @@ def test_help_prints_the_usage_and_does_nothing_else(name, tmp_path):
 def test_a_bad_argument_is_one_line_and_exit_status_2(name, tmp_path):
     result = tool(name, "--no-such-option", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == f"error: tools/{name}: unrecognized arguments: --no-such-option (see tools/{name} --help)\n"
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"error: tools/{name}: unrecognized arguments: --no-such-option")
+    assert result.stderr.endswith(f" (see tools/{name} --help)\n")
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -174,6 +177,8 @@ def test_the_notebook_generator_without_the_pinned_environment():
     (["exercises.py", "--list", "--check"], "argument --check: not allowed with argument --list"),
     (["notebooks.py", "--check", "now"], "unrecognized arguments: now"),
     (["check_full.py", "--quick"], "unrecognized arguments: --quick"),
+    (["run_tests.py", "-k", "diff"], "unrecognized arguments: -k (pytest's own options go after --)"),
+    (["run_tests.py", "--venv", "tests/test_tools.py"], "--venv runs no test: give it no pytest arguments"),
 ])
 def test_bad_command_lines(args, line, tmp_path):
     result = tool(*args, cwd=tmp_path)
@@ -188,3 +193,73 @@ def test_a_reader_that_stops_early_gets_no_traceback():  # tools/diff.py --all |
     assert proc.wait(timeout=60) in (0, 1)  # 0 if it had written everything before the reader left
     assert b"Traceback" not in proc.stderr.read()
     proc.stderr.close()
+
+
+
+# --- without make (Windows): the README's commands, run as their POSIX equivalents ------------------
+
+WINDOWS = "Without make (Windows)"
+TINY_TEST = ["--", "tests/test_tools.py", "-k", "colour_marks"]  # what run_tests.py runs here: one test, not the suite
+
+
+def readme_block(section, language):
+    """The lines of the ```language block in the README's `## section`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(rf"```{language}\n(.*?)```", body, re.S).group(1).splitlines()
+
+
+def as_posix(line, env):
+    """Carry out one Windows command line of the README on this system: knobs go into env, a
+    `python …` line runs (backslashes as slashes); return (the line, its CompletedProcess or None)."""
+    line = re.sub(r"\s+#.*$", "", line).strip()  # PowerShell's comments
+    knob = re.fullmatch(r"\$env:(\w+) = (\w+)|set (\w+)=(\w*)", line)
+    gone = re.fullmatch(r"Remove-Item Env:(\w+)", line)
+    if knob:
+        name, value = knob.group(1) or knob.group(3), knob.group(2) if knob.group(1) else knob.group(4)
+        env.pop(name, None) if value == "" else env.update({name: value})
+        return line, None
+    if gone:
+        env.pop(gone.group(1))
+        return line, None
+    words = line.split()
+    assert words[0] == "python", f"a command of the README's {WINDOWS!r} section the test cannot run: {line!r}"
+    args = [word.replace("\\", "/") for word in words[1:]]
+    if args[0] == "tools/run_tests.py":
+        if not run_tests.up_to_date():
+            pytest.skip("the pinned .venv is not built here (make venv)")
+        args += TINY_TEST
+    return line, subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("shell", ["powershell", "bat"])
+def test_the_readme_commands_without_make(shell):
+    env = environment({})  # offline, on the real dataset, no knob of the caller's
+    ran = {}
+    for line in readme_block(WINDOWS, shell):
+        line, result = as_posix(line, env)
+        if result:
+            assert result.returncode == 0, f"{line}: {result.stderr}"
+            ran[line] = result.stdout
+        knob_set = "NUM_STEPS" in env
+    assert set(ran) == {r"python steps\train0.py", r"python steps\train3.py", r"python tools\diff.py 3",
+                        r"python tools\run_tests.py"}
+    assert "step 1000 / 1000 |" in ran[r"python steps\train0.py"]  # before the knob: the defaults
+    assert "step   50 /   50 |" in ran[r"python steps\train3.py"]  # with NUM_STEPS=50
+    assert not knob_set, "the block leaves NUM_STEPS set"
+    assert ran[r"python tools\diff.py 3"].startswith("train2.py -> train3.py: Step 3")
+    assert re.search(r"^1 passed", ran[r"python tools\run_tests.py"], re.M)
+
+
+def test_make_test_and_make_venv_are_run_tests_py():
+    assert make("-n", "test").stdout.splitlines()[-1] == "python3 tools/run_tests.py"
+    assert "python3 tools/run_tests.py --venv" in make("-n", "-W", "requirements.txt", "venv").stdout
+
+
+def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
+    monkeypatch.setattr(run_tests, "OLDEST", (99, 0))
+    monkeypatch.setattr(run_tests, "up_to_date", lambda: False)
+    assert run_tests.main(["--venv"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
+    assert len(err.splitlines()) == 1

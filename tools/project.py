@@ -109,7 +109,7 @@ def venv_python():
 
 def needs_venv(missing):
     """The one line a tool prints when a module of the pinned environment is missing."""
-    build = "python tools\\test.py --venv" if os.name == "nt" else "make venv"
+    build = "python tools\\run_tests.py --venv" if os.name == "nt" else "make venv"
     return (f"error: {tool_name()} needs the project's pinned environment ({missing} is not installed here): "
             f"run `{build}`, then `{venv_python()} {tool_name()}`")
 
