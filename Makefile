@@ -104,3 +104,22 @@ lab-check: $(VENV)/.lab-installed browser-deps ## open+save every notebook in th
 .PHONY: figures
 figures: $(VENV)/.installed ## rewrite the figures README.md and docs/*.md quote from docs/ladder.json, bench.json and the steps (measures nothing)
 	$(VPY) tools/figures.py
+
+# --- The course in a browser tab: JupyterLite (tools/lite.py, tools/lite_check.py; own venv .venv-lite) ---
+LITE_VENV := .venv-lite
+.PHONY: lite lite-check
+# LITE_START picks the notebook the landing page starts students on, e.g. make lite LITE_START=notebooks/exercises/train3.ipynb
+lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: docs/_build/lite/ (serve it, open it)
+	$(LITE_VENV)/bin/python tools/lite.py build $(if $(LITE_START),--start $(LITE_START))
+
+lite-check: $(LITE_VENV)/.installed browser-deps ## build again (same bytes?), then run lessons and an exercise in headless Chromium
+	$(LITE_VENV)/bin/python tools/lite.py verify
+	$(VPY) tools/lite_check.py
+
+$(LITE_VENV)/.installed: requirements-lite.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make lite needs Python 3.10 or newer"; exit 1; }
+	@command -v npm >/dev/null || { echo "error: make lite needs npm (it fetches Pyodide from the npm registry): install Node.js"; exit 1; }
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
+	touch $@

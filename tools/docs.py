@@ -33,12 +33,14 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(TOOLS))
 import diff  # noqa: E402
 import ladder  # noqa: E402
+import lite  # noqa: E402
 import notebooks  # noqa: E402
 from project import command_line, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
 
 NOTEBOOK_STEPS = 20  # NUM_STEPS of the notebook runs shown on the step pages
 QUICK = {"ladder_steps": 5, "heldout": 100, "notebook_steps": 3}  # --quick: seconds, not minutes
 CONTEXT = 3  # unchanged lines shown around each change in a diff
+KEEP = (lite.OUT.name, lite.CHECK_OUT.name)  # made in docs/_build/ by make lite and lite-check: left as they are
 
 # --- math: TeX to inline SVG, at build time --------------------------------------------------------
 
@@ -283,7 +285,7 @@ def definitions(data):
             f'check, training, sampling), one process ({html.escape(data["machine"])}); held-out scoring not included.</li></ul>')
 
 
-def index_page(data, steps, quick):
+def index_page(data, steps, quick, in_browser=False):
     note = (f'<p class="warn">Quick build: the ladder ran {data["num_steps"]} steps per step and scored '
             f'{data["heldout_names"]} held-out names, so these are not the real figures (see <code>make ladder</code>).</p>'
             if quick else "")
@@ -300,6 +302,8 @@ def index_page(data, steps, quick):
 so the diff between two consecutive steps <em>is</em> the lesson. The last step is microgpt.</p></header>
 {note}
 <h2>The steps</h2>
+{'<p class="run-lite"><a href="lite/index.html">▶ The whole course in your browser</a> <span class="muted">(every lesson '
+ 'and exercise notebook in JupyterLite: nothing to install)</span></p>' if in_browser else ''}
 <ol class="steps" start="0">{cards}</ol>
 <h2>The ladder</h2>
 <p>Every step trained with its defaults (1,000 names, one per step), then scored on names it never saw.</p>
@@ -319,7 +323,14 @@ Also as <a href="loss_curves.png">PNG</a>; the numbers are in <a href="ladder.js
     return page("microgpt, step by step", body)
 
 
-def step_header(n, steps, data, notebook_steps, quick=False):
+def run_in_browser(n):
+    """Links into the JupyterLite site beside this one (make lite): step n's lesson and exercises."""
+    return (f'<p class="run-lite"><a href="lite/{lite.lite_url(f"notebooks/train{n}.ipynb")}">▶ Run this step in your '
+            f'browser</a> <span class="muted">(or <a href="lite/{lite.lite_url(f"notebooks/exercises/train{n}.ipynb")}">'
+            f'its exercises</a>: JupyterLite, nothing to install; served over http, not opened from disk)</span></p>')
+
+
+def step_header(n, steps, data, notebook_steps, quick=False, in_browser=False):
     row = next((r for r in data["steps"] if r["step"] == n), None)
     figures = ""
     if row:
@@ -340,7 +351,7 @@ def step_header(n, steps, data, notebook_steps, quick=False):
                         f'<span class="legend ins">{added} lines added</span> (<code>make diff{n}</code> shows the '
                         f"full unified diff, prose included).</p>{table}</section>")
     return (f'<div class="site-top">{nav(n, steps)}<h1 class="site-title">{inline(diff.title(n))}</h1>{figures}'
-            f'<p class="muted">{links}</p>{diff_section}'
+            f'<p class="muted">{links}</p>{run_in_browser(n) if in_browser else ""}{diff_section}'
             f'<section id="notebook" class="site-section"><h2>The lesson notebook</h2>'
             f'<p class="muted">Run in quick mode (<code>NUM_STEPS={notebook_steps}</code>) to fill in the outputs: the '
             f"losses and names below are from a short run, not from the full 1,000 steps.</p></section></div>")
@@ -389,6 +400,7 @@ table.sbs tr.change td.c.empty { background: #f6f7f9; }
 table.sbs td.c.l span.x { background: #ffc0c0; border-radius: 2px; }
 table.sbs td.c.r span.x { background: #a8ebb6; border-radius: 2px; }
 table.sbs tr.hunk td { background: #eef3fc; color: #4a5a80; padding: 3px 8px; font: 12px system-ui, sans-serif; }
+.run-lite a:first-child { font-weight: 600; }
 .site-footer { margin: 40px 0 24px; border-top: 1px solid var(--line); padding-top: 8px; }
 """
 
@@ -405,9 +417,11 @@ def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=F
     steps = step_numbers()
     if books is None:
         books = run_notebooks(steps, notebook_steps, dict(os.environ) if env is None else env)
-    if out.exists():
-        shutil.rmtree(out)
+    for old in out.iterdir() if out.exists() else ():
+        if old.name not in KEEP:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
     (out / "src").mkdir(parents=True)
+    in_browser = (out / lite.OUT.name / "index.html").is_file()
     for name in ("loss_curves.svg", "loss_curves.png", "ladder.json"):
         shutil.copy(Path(ladder_dir) / name, out / name)
     for n in steps:
@@ -415,10 +429,10 @@ def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=F
         (out / "src" / f"train{n}.ipynb").write_text(notebooks.build(n), encoding="utf-8")
     (out / "site.css").write_text(CSS + diff_css(), encoding="utf-8")
     pages = [out / "index.html"]
-    pages[0].write_text(index_page(data, steps, quick), encoding="utf-8")
+    pages[0].write_text(index_page(data, steps, quick, in_browser), encoding="utf-8")
     for n in steps:
         footer = f'<div class="site-top">{nav(n, steps)}</div>'
-        text = render_notebook(books[n], n, step_header(n, steps, data, notebook_steps, quick), footer)
+        text = render_notebook(books[n], n, step_header(n, steps, data, notebook_steps, quick, in_browser), footer)
         pages.append(out / f"step{n}.html")
         pages[-1].write_text(text, encoding="utf-8")
     progress(f"built {len(pages)} pages in {out} in {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,446 @@
+"""Build the course as a JupyterLite site: every notebook runs in the browser, nothing to install.
+
+    python tools/lite.py build                    # make lite: the site in docs/_build/lite/
+    python tools/lite.py build --start notebooks/exercises/train3.ipynb   # where the landing page sends students
+    python tools/lite.py verify                   # build again into a temp folder: every file must be the same
+    python tools/lite.py lock                     # maintainers: re-pin lite/lock.json from the registries
+
+The site is JupyterLite (jupyterlite-core and jupyterlite-pyodide-kernel, pinned in
+requirements-lite.txt, run from .venv-lite) with the lesson notebooks, the student notebooks,
+tools/check.py and data/names.txt as its files. Python itself is Pyodide, served from the site's
+static/pyodide/: the npm package `pyodide` (the version the kernel expects) holds the runtime, and
+the pure wheels the kernel installs when it starts (micropip, ipython, jedi and what they need)
+come from PyPI; the trimmed pyodide-lock.json names only those, with their PyPI sha256. `comm`,
+which the kernel needs and Pyodide does not ship, is served as a piplite wheel. The kernel never
+falls back to PyPI (disablePyPIFallback), so the page fetches nothing from anywhere but the site.
+
+Every download goes through npm or pip and is checked against lite/lock.json (npm integrity, sha256)
+before it is used; downloads are cached in lite/_cache/. The build is clean every time (a rebuild over
+an old output can lose pyodideUrl), in a temp folder moved into place at the end, with every file time
+set to the last commit's time, so that building twice gives the same bytes (`verify` proves it).
+"""
+
+import argparse
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
+sys.path.insert(0, str(TOOLS))
+import diff  # noqa: E402
+
+LITE = ROOT / "lite"  # the site's sources: jupyter-lite.json and the lock
+LOCK = LITE / "lock.json"
+CACHE = LITE / "_cache"
+OUT = ROOT / "docs" / "_build" / "lite"
+CHECK_OUT = ROOT / "docs" / "_build" / "lite-check"  # make lite-check's screenshots and figures
+START = "notebooks/train0.ipynb"
+# Pyodide's own files that the kernel loads (the npm package also has type stubs, source maps, consoles).
+PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+PYODIDE_LOCK = "pyodide-lock.json"
+# What the kernel installs from Pyodide's lock when it starts (its worker: micropip, then piplite installs
+# ipykernel, comm, pyodide-kernel, jedi and ipython; ipykernel and pyodide-kernel come with the kernel).
+LOCK_ROOTS = ("micropip", "ipython", "jedi")
+PIPLITE_EXTRAS = ("comm",)  # needed by pyodide-kernel, not in Pyodide's lock: served as piplite wheels
+# The site's files: (source in the repo, path on the site). Notebooks run in /drive/notebooks, so the
+# steps find ../data/names.txt and the student notebooks find ../tools/check.py, as in the repo.
+CONTENTS = (("notebooks", "notebooks"), ("data/names.txt", "data/names.txt"), ("tools/check.py", "tools/check.py"))
+
+
+class LiteError(Exception):
+    """Something the build cannot go on without; the message says what and what to do."""
+
+
+def progress(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def npm_integrity(path):
+    return "sha512-" + base64.b64encode(hashlib.sha512(Path(path).read_bytes()).digest()).decode("ascii")
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-15:]
+        raise LiteError(f"{' '.join(map(str, command))} failed (exit {result.returncode}):\n  " + "\n  ".join(tail))
+    return result.stdout
+
+
+def load_lock():
+    if not LOCK.is_file():
+        raise LiteError(f"{LOCK.relative_to(ROOT)} is missing: run `python tools/lite.py lock` (needs the registries)")
+    return json.loads(LOCK.read_text(encoding="utf-8"))
+
+
+def kernel_pyodide_version():
+    """The Pyodide version the installed jupyterlite-pyodide-kernel was built for."""
+    from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
+
+    return PYODIDE_VERSION
+
+
+# --- downloads: npm and pip only, checked against the lock ----------------------------------------
+
+def fetch_pyodide(pin):
+    """The npm tarball of Pyodide, from the cache or `npm pack`, checked against the pinned integrity."""
+    spec = f"{pin['package']}@{pin['version']}"
+    tarball = CACHE / f"{pin['package']}-{pin['version']}.tgz"
+    if not tarball.is_file():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        progress(f"npm pack {spec} …")
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            run(["npm", "pack", spec, "--silent", "--pack-destination", tmp])
+            shutil.move(next(Path(tmp).glob("*.tgz")), tarball)
+    if npm_integrity(tarball) != pin["integrity"]:
+        tarball.unlink()
+        raise LiteError(f"{spec}: the tarball's integrity is not the one pinned in lite/lock.json (removed it; "
+                        "run the build again, or `python tools/lite.py lock` if the pin is what changed)")
+    return tarball
+
+
+def fetch_wheels(wheels):
+    """Every pinned wheel, from the cache or `pip download` (hash-checked by pip and again here)."""
+    folder = CACHE / "wheels"
+    missing = [w for w in wheels if not (folder / w["file"]).is_file()]
+    if missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        progress(f"pip download {len(missing)} wheel(s) …")
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=CACHE, delete=False) as req:
+            for w in missing:
+                req.write(f"{w['name']}=={w['version']} --hash=sha256:{w['sha256']}\n")
+        try:
+            pip_download(["--require-hashes", "-r", req.name], folder)
+        finally:
+            os.unlink(req.name)
+    for w in wheels:
+        path = folder / w["file"]
+        if not path.is_file():
+            raise LiteError(f"pip did not save {w['file']} (is the file name in lite/lock.json right?)")
+        if sha256(path) != w["sha256"]:
+            path.unlink()
+            raise LiteError(f"{w['file']}: sha256 differs from lite/lock.json (removed it; run the build again)")
+    return {w["file"]: folder / w["file"] for w in wheels}
+
+
+def pip_download(args, folder):
+    """Pure wheels for Pyodide's Python, no dependencies (the lock names each one)."""
+    run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:",
+         "--python-version", "3.14", "--dest", str(folder), *args])
+
+
+# --- the lock ------------------------------------------------------------------------------------
+
+def lock_closure(packages, roots):
+    """The names in Pyodide's lock that `roots` need, in sorted order."""
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        key = normalize(name)
+        if key in seen:
+            continue
+        if key not in packages:
+            raise LiteError(f"{name} is not in Pyodide's {PYODIDE_LOCK}")
+        seen.add(key)
+        todo += packages[key]["depends"]
+    return sorted(seen)
+
+
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyodide_lock(tarball):
+    with tarfile.open(tarball) as tar:
+        return json.load(tar.extractfile(f"package/{PYODIDE_LOCK}"))
+
+
+def write_lock():
+    """Re-pin lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from PyPI."""
+    version = kernel_pyodide_version()
+    integrity = run(["npm", "view", f"pyodide@{version}", "dist.integrity"]).strip()
+    pin = {"package": "pyodide", "version": version, "integrity": integrity}
+    packages = pyodide_lock(fetch_pyodide(pin))["packages"]
+    old = {w["name"]: w for w in json.loads(LOCK.read_text(encoding="utf-8"))["wheels"]} if LOCK.is_file() else {}
+    wanted = [(packages[k]["name"], packages[k]["version"], "pyodide") for k in lock_closure(packages, LOCK_ROOTS)]
+    wanted += [(name, old[name]["version"] if name in old else None, "piplite") for name in PIPLITE_EXTRAS]
+    wheels = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, version, into in wanted:
+            before = set(os.listdir(tmp))
+            pip_download([f"{name}=={version}" if version else name], Path(tmp))
+            (file,) = set(os.listdir(tmp)) - before
+            version = version or file.split("-")[1]
+            if into == "pyodide" and file != packages[normalize(name)]["file_name"]:
+                raise LiteError(f"PyPI's wheel {file} is not the {packages[normalize(name)]['file_name']} that "
+                                f"Pyodide's lock names")
+            wheels.append({"name": name, "version": version, "file": file, "sha256": sha256(Path(tmp) / file),
+                           "into": into})
+    LOCK.write_text(json.dumps({"pyodide": pin, "wheels": wheels}, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {LOCK.relative_to(ROOT)}: pyodide {pin['version']}, {len(wheels)} wheels")
+
+
+# --- the build -----------------------------------------------------------------------------------
+
+def source_date_epoch():
+    """Every file's time on the site: the last commit's, so that a build depends on the commit only."""
+    try:
+        return int(run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"]).strip())
+    except (LiteError, ValueError, OSError):
+        return 315532800  # 1980-01-01, the earliest time a zip file can hold: not a git checkout
+
+
+def stage_pyodide(tarball, wheels, paths, folder, epoch):
+    """static/pyodide/: Pyodide's core files, the wheels, and its lock trimmed to them with PyPI's sha256."""
+    folder.mkdir(parents=True)
+    with tarfile.open(tarball) as tar:
+        for name in PYODIDE_CORE:
+            (folder / name).write_bytes(tar.extractfile(f"package/{name}").read())
+        lock = json.load(tar.extractfile(f"package/{PYODIDE_LOCK}"))
+    served = {}
+    for w in wheels:
+        if w["into"] != "pyodide":
+            continue
+        entry = lock["packages"][normalize(w["name"])]
+        if entry["file_name"] != w["file"]:
+            raise LiteError(f"lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
+                            "run `python tools/lite.py lock`")
+        served[normalize(w["name"])] = {**entry, "sha256": w["sha256"]}
+        shutil.copy(paths[w["file"]], folder / w["file"])
+    lock["packages"] = served
+    (folder / PYODIDE_LOCK).write_text(json.dumps(lock), encoding="utf-8")  # the format Pyodide ships it in
+    touch_tree(folder, epoch)
+
+
+def touch_tree(folder, epoch):
+    for path in [folder, *Path(folder).rglob("*")]:
+        os.utime(path, (epoch, epoch))
+
+
+def stage_contents(folder, epoch):
+    """The files the students see: lessons, exercises, the checkers and the dataset."""
+    for source, target in CONTENTS:
+        src, dst = ROOT / source, folder / target
+        if not src.exists():
+            raise LiteError(f"{source} is missing" + (": run `make data` (or copy names.txt there) first"
+                                                      if source.startswith("data/") else ""))
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            shutil.copy(src, dst)
+    touch_tree(folder, epoch)
+
+
+def lite_url(path):
+    """The lab opened on one of the site's files, relative to the site's root."""
+    return f"lab/index.html?path={path}"
+
+
+def idea(n):
+    """Step n's idea as HTML: its title without "Step n —", `code` set as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(diff.title(n).split("—", 1)[-1].strip()))
+
+
+def start_label(start):
+    """What the landing page's button says for the notebook students start on."""
+    found = re.fullmatch(r"notebooks/(exercises/)?train(\d+)\.ipynb", start)
+    if not found:
+        return html.escape(start)
+    return f"{'the exercises of step' if found.group(1) else 'lesson'} {found.group(2)}, {idea(int(found.group(2)))}"
+
+
+def landing_page(start):
+    """index.html: where to start, every notebook, and how to keep (and hand in) your work.
+
+    It stands in for JupyterLite's own root page, which only redirects to the lab; like that page it holds the
+    root's (empty) jupyter-config-data, which the lab's pages read, but it loads no script."""
+    rows = "".join(
+        f'<tr><td>{n}</td><td>{idea(n)}</td>'
+        f'<td><a href="{lite_url(f"notebooks/train{n}.ipynb")}">lesson</a></td>'
+        f'<td><a href="{lite_url(f"notebooks/exercises/train{n}.ipynb")}">exercises</a></td></tr>'
+        for n in diff.steps())
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>microgpt, step by step — in your browser</title>
+<link rel="icon" href="lab/favicon.ico">
+<!-- JupyterLite's pages read their settings from here up to the site's root (jupyter-lite.json) -->
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
+<style>
+body {{ font: 17px/1.5 system-ui, sans-serif; color: #1d2230; max-width: 52em; margin: 0 auto; padding: 0 20px 40px; }}
+a {{ color: #2156c9; }} h1 {{ margin: 28px 0 4px; }} h2 {{ border-bottom: 1px solid #d9dce3; padding-bottom: 4px; }}
+.start {{ display: inline-block; background: #2156c9; color: #fff; padding: 10px 18px; border-radius: 6px;
+  text-decoration: none; font-weight: 600; margin: 8px 0; }}
+table {{ border-collapse: collapse; }} td {{ border-bottom: 1px solid #d9dce3; padding: 5px 10px; }}
+code {{ background: #f0f2f7; padding: 1px 4px; border-radius: 3px; }}
+.muted {{ color: #5b6275; font-size: 15px; }}
+</style>
+</head>
+<body>
+<h1>microgpt, step by step</h1>
+<p>A GPT built from first principles in six small steps of plain Python, running right here in your
+browser: real Jupyter, real Python, nothing to install, no account.</p>
+<a class="start" id="start" href="{lite_url(start)}">Start here: {start_label(start)}</a>
+<p class="muted">The first start takes a little while (up to a minute on a slow machine): Python itself is
+loading into the page. After that, run the cells from the top with Shift+Enter.</p>
+<h2>Every notebook</h2>
+<p>Each lesson adds one idea to the one before it. Its exercise notebook is the same lesson with that idea
+taken out for you to write; a check cell under each blank prints ✓ when your code is right.</p>
+<table><tbody>{rows}</tbody></table>
+<h2>Keeping your work</h2>
+<ul>
+<li>Your changes are saved <b>in this browser</b> (its site storage), not on a server: come back with the same
+browser on the same computer and they are still there. A private window, another browser, another computer or
+clearing the browser's data starts from the original notebooks again.</li>
+<li><b>To hand a notebook in</b> (or keep a copy): save it (Ctrl+S), then <i>File → Download</i>, or right-click it
+in the file browser on the left and choose <i>Download</i>. You get the <code>.ipynb</code> file to send to your
+teacher; it opens in any Jupyter.</li>
+<li><b>Quick mode</b> on a slow machine: add a first cell <code>import os; os.environ["NUM_STEPS"] = "50"</code>
+and run everything after it: training stops after 50 names instead of 1,000.</li>
+</ul>
+<p class="muted">Built by <code>make lite</code> (JupyterLite with Pyodide, Python compiled to WebAssembly). Everything,
+Python included, is served from this site: it works on a school network or a USB stick.</p>
+</body>
+</html>
+"""
+
+
+def build(out=OUT, start=START):
+    """A clean build of the site into `out`; return the seconds it took."""
+    started = time.perf_counter()
+    out = Path(out)
+    if not (ROOT / start).is_file() or not start.endswith(".ipynb"):
+        raise LiteError(f"--start {start}: no such notebook in the repo (e.g. notebooks/exercises/train3.ipynb)")
+    lock = load_lock()
+    version = kernel_pyodide_version()
+    if lock["pyodide"]["version"] != version:
+        raise LiteError(f"jupyterlite-pyodide-kernel expects Pyodide {version}, lite/lock.json pins "
+                        f"{lock['pyodide']['version']}: run `python tools/lite.py lock`")
+    tarball = fetch_pyodide(lock["pyodide"])
+    paths = fetch_wheels(lock["wheels"])
+    epoch = source_date_epoch()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lite-") as tmp:
+        stage = Path(tmp) / "stage"
+        stage.mkdir()
+        shutil.copy(LITE / "jupyter-lite.json", stage / "jupyter-lite.json")
+        stage_pyodide(tarball, lock["wheels"], paths, stage / "static" / "pyodide", epoch)
+        (stage / "pypi").mkdir()
+        for w in lock["wheels"]:
+            if w["into"] == "piplite":
+                shutil.copy(paths[w["file"]], stage / "pypi" / w["file"])
+        touch_tree(stage / "pypi", epoch)  # piplite's index takes a wheel's upload time from its file time
+        stage_contents(stage / "files", epoch)
+        built = Path(tmp) / "out"
+        progress("jupyter lite build …")
+        run([str(Path(sys.executable).with_name("jupyter")), "lite", "build", "--lite-dir", str(stage),
+             "--output-dir", str(built), "--contents", str(stage / "files"), "--no-sourcemaps",
+             "--source-date-epoch", str(epoch)], cwd=stage, env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)})
+        (built / "index.html").write_text(landing_page(start), encoding="utf-8")
+        touch_tree(built, epoch)
+        check_site(built, lock)
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(built, out)
+    return time.perf_counter() - started
+
+
+def check_site(site, lock):
+    """What a build must hold for the page to run offline: the config pointing at the site's own Pyodide."""
+    config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    problems = []
+    if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.mjs":
+        problems.append(f"pyodideUrl is {kernel.get('pyodideUrl')!r}, not the site's ./static/pyodide/pyodide.mjs")
+    if kernel.get("disablePyPIFallback") is not True:
+        problems.append("disablePyPIFallback is not set: the kernel could go to PyPI")
+    if any(not url.startswith("./") for url in kernel.get("pipliteUrls", [])):
+        problems.append(f"a pipliteUrl is not on the site: {kernel['pipliteUrls']}")
+    served = json.loads((site / "static" / "pyodide" / PYODIDE_LOCK).read_text(encoding="utf-8"))["packages"]
+    for entry in served.values():
+        path = site / "static" / "pyodide" / entry["file_name"]
+        if not path.is_file() or sha256(path) != entry["sha256"]:
+            problems.append(f"static/pyodide/{entry['file_name']} is missing or differs from the lock's sha256")
+    for w in lock["wheels"]:
+        if w["into"] == "piplite" and not (site / "pypi" / w["file"]).is_file():
+            problems.append(f"pypi/{w['file']} is missing")
+    for _, target in CONTENTS:
+        if not (site / "files" / target).exists():
+            problems.append(f"files/{target} is missing")
+    if problems:
+        raise LiteError("the built site is not right:\n  " + "\n  ".join(problems))
+
+
+def digests(site):
+    """{relative path: sha256} of every file of a site."""
+    site = Path(site)
+    return {p.relative_to(site).as_posix(): sha256(p) for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def size(site):
+    files = [p for p in Path(site).rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def verify(out=OUT):
+    """Build again into a temp folder and compare every file with `out`; return the differences."""
+    if not (Path(out) / "index.html").is_file():
+        raise LiteError(f"{out} has no site: run `make lite` first")
+    with tempfile.TemporaryDirectory(prefix="lite-again-") as tmp:
+        start = re.search(r'id="start" href="lab/index.html\?path=([^"]+)"', (Path(out) / "index.html").read_text())
+        build(Path(tmp) / "site", start.group(1) if start else START)
+        first, second = digests(out), digests(Path(tmp) / "site")
+    return sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the site (make lite)")
+    b.add_argument("--out", default=str(OUT), help="where (default docs/_build/lite)")
+    b.add_argument("--start", default=START, help=f"the notebook the landing page starts students on (default {START})")
+    v = sub.add_parser("verify", help="build again into a temp folder: every file must be byte-identical")
+    v.add_argument("--out", default=str(OUT), help="the site to compare with (default docs/_build/lite)")
+    sub.add_parser("lock", help="re-pin lite/lock.json from npm and PyPI (maintainers)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            seconds = build(args.out, args.start)
+            files, total = size(args.out)
+            print(f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
+                  f"serve it with `python3 -m http.server -d {os.path.relpath(args.out)}`")
+        elif args.command == "verify":
+            differ = verify(args.out)
+            if differ:
+                print(f"error: a second build differs in {len(differ)} file(s): " + ", ".join(differ[:10]),
+                      file=sys.stderr)
+                return 1
+            print(f"reproducible: a second build gave the same {len(digests(args.out))} files, byte for byte")
+        else:
+            write_lock()
+    except LiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

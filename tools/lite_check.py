@@ -1,0 +1,277 @@
+"""Drive the built JupyterLite site in headless Chromium and prove the course runs there as it does natively.
+
+    python tools/lite_check.py                 # make lite-check: the site in docs/_build/lite/
+    python tools/lite_check.py --site DIR --shots DIR --exercise 2 --quick-steps 20
+
+It serves the site with `python -m http.server` on 127.0.0.1 (what the README tells teachers to do),
+opens the landing page, follows its "Start here" link into the lab and, like a student would:
+- runs lesson train0 at full length (Run → Run All Cells);
+- runs lesson train5 in quick mode: a first cell `os.environ["NUM_STEPS"] = "20"` typed in above the rest;
+- uploads a student notebook with its blanks filled from the solutions (tools/exercises.py's teacher
+  version) through the file browser's Upload button, and runs it, in quick mode too.
+Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines must equal what
+`python3 steps/trainN.py` prints natively with the same knobs, no cell may fail, every check line
+of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has nowhere else
+to go: see tools/browser.py). The server's log must show Pyodide and every wheel served by the site.
+Screenshots and the measured times (kernel start, in-browser vs native) go to docs/_build/lite-check/.
+Needs .venv with playwright (make browser-deps) and Debian's chromium.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
+sys.path.insert(0, str(TOOLS))
+import browser  # noqa: E402
+import lite  # noqa: E402
+
+SHOTS = lite.CHECK_OUT
+KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
+# The lines a step prints that must match natively (CONVENTIONS.md: printed output).
+COMPARED = re.compile(r"^(num docs: |vocab size: |num params: |step +\d+ / +\d+ \| loss |sample +\d+: )")
+KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
+RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def native(n, num_steps=None):
+    """The compared lines of `python3 steps/trainN.py` (with NUM_STEPS when given), and its wall time."""
+    env = {k: v for k, v in os.environ.items() if k not in KNOBS}
+    if num_steps:
+        env["NUM_STEPS"] = str(num_steps)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, str(ROOT / "steps" / f"train{n}.py")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    seconds = time.perf_counter() - started
+    if result.returncode:
+        raise CheckFailed(f"native train{n} failed: {result.stderr.strip()[-500:]}")
+    return compared(result.stdout), seconds
+
+
+def compared(text):
+    return [line.rstrip() for line in text.splitlines() if COMPARED.match(line)]
+
+
+# --- driving the lab, as a student would -------------------------------------------------------------
+
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the tab on show
+PROMPTS = f"() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+OUTPUTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output')].map(e =>
+    [e.getAttribute('data-mime-type') || '', e.textContent])"""
+
+
+def wait_for_cells(page, cells):
+    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell').length >= {cells}",
+                           timeout=120_000)
+
+
+def insert_first_cell(page, source):
+    """Select the first cell, add a cell above it (A), type `source` into it, back to command mode."""
+    page.locator(f"{NOTEBOOK} .jp-Cell").first.click()  # a rendered Markdown cell: selects it
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    page.keyboard.press("Enter")
+    page.keyboard.type(source)
+    page.keyboard.press("Escape")
+
+
+def run_all(page):
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def wait_for_run(page, count, started, timeout=RUN_TIMEOUT):
+    """Wait until every code cell has run (a number in its prompt) or one failed; return when the first
+    finished (the kernel's start, for a first cell that does nearly nothing) and when the last did."""
+    first = None
+    while True:
+        prompts = page.evaluate(PROMPTS)
+        done = [re.fullmatch(r"\[\d+\]:", p) is not None for p in prompts]
+        if done and done[0] and first is None:
+            first = time.monotonic() - started
+        if len(prompts) == count and all(done):
+            return first, time.monotonic() - started
+        errors = [text for mime, text in page.evaluate(OUTPUTS) if mime == "application/vnd.jupyter.error"
+                  or "Traceback" in text]
+        if errors or (first is not None and "*" not in "".join(prompts) and not all(done) and idle(page)):
+            raise CheckFailed("a cell failed or the run stopped early:\n" + "\n".join(errors)[-2000:])
+        if time.monotonic() - started > timeout:
+            raise CheckFailed(f"not done after {timeout} s; prompts: {prompts}")
+        time.sleep(0.5)
+
+
+def idle(page):
+    status = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
+    return status == "idle"
+
+
+def outputs(page):
+    return "\n".join(text for _, text in page.evaluate(OUTPUTS))
+
+
+def upload(page, path, folder):
+    """Through the file browser: go to `folder` (from the top, a double-click per folder), then Upload → pick
+    the file, as a student would."""
+    page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+    for name in folder.split("/"):
+        listing(page, name).dblclick()
+        page.wait_for_function(f"() => document.querySelector('.jp-FileBrowser .jp-BreadCrumbs')"
+                               f".textContent.includes('{name}')")
+    with page.expect_file_chooser() as chooser:
+        page.locator(".jp-FileBrowser-toolbar jp-button[title='Upload Files']").click()
+    chooser.value.set_files(str(path))
+    listing(page, Path(path).name).wait_for(timeout=30_000)
+
+
+def listing(page, name):
+    """The file browser's entry for `name`."""
+    return page.locator(".jp-DirListing-content .jp-DirListing-itemText").get_by_text(name, exact=True)
+
+
+def code_cells(nb_text):
+    return sum(1 for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code")
+
+
+def check_cells(nb_text):
+    """Code cells that call a checker (the exercise's check cells)."""
+    return sum(1 for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"
+               and re.search(r"^check\.\w+\(", "".join(cell["source"]), re.M))
+
+
+def teacher_notebook(n):
+    """tools/exercises.py's build(n, teacher=True): the student notebook with the solutions in place."""
+    import exercises
+
+    return exercises.build(n, teacher=True)
+
+
+# --- the check ----------------------------------------------------------------------------------------
+
+def run_one(page, b, name, show, nb_text, n, quick, shots, focus=None):
+    """show() brings up the notebook (a click, a URL); then the quick-mode cell if `quick`, Run All, and the
+    outputs compared with native Python's. Return the outputs and the figures: the kernel is ready when the
+    first cell (an import, or the knob) is done, counted from show(); the rest is the notebook's own time."""
+    cells = len(json.loads(nb_text)["cells"])
+    count = code_cells(nb_text)
+    opened = time.monotonic()
+    show()
+    wait_for_cells(page, cells)
+    if quick:
+        insert_first_cell(page, KNOB_CELL.format(steps=quick))
+        wait_for_cells(page, cells + 1)
+        count += 1
+    run_all(page)
+    first, last = wait_for_run(page, count, opened)
+    text = outputs(page)
+    if focus:
+        page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text=focus).last.scroll_into_view_if_needed()
+    b.screenshot(page, shots / f"{name}.png")
+    expected, native_seconds = native(n, quick)
+    got = compared(text)
+    if got != expected:
+        at = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
+        raise CheckFailed(f"{name}: {len(got)} compared lines in the browser, {len(expected)} natively; first "
+                          f"difference at line {at}: browser {got[at:at + 1]} vs native {expected[at:at + 1]}")
+    entry = {"name": name, "num_steps": quick or "default", "compared_lines": len(got),
+             "kernel_ready_s": round(first, 1), "notebook_s": round(last - first, 1), "native_s": round(native_seconds, 2)}
+    print(f"✓ {name}: {len(got)} lines (counts, losses, samples) equal to native Python's; kernel ready after "
+          f"{first:.1f} s, then the notebook took {last - first:.1f} s (natively {native_seconds:.2f} s)")
+    return text, entry
+
+
+def check(site, shots, exercise, quick_steps):
+    """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
+    if browser.missing():
+        raise CheckFailed(browser.missing())
+    site = Path(site)
+    if not (site / "index.html").is_file():
+        raise CheckFailed(f"{site} has no site: run `make lite` first")
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()  # a stale screenshot must not pass for a new one
+    lesson = {n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)}
+    start = re.search(r'id="start" href="lab/index.html\?path=([^"]+)"', (site / "index.html").read_text()).group(1)
+    solved = f"train{exercise}-solved.ipynb"
+    report = {"runs": []}
+    with tempfile.TemporaryDirectory(prefix="lite-check-") as tmp:
+        solved_text = teacher_notebook(exercise)
+        (Path(tmp) / solved).write_text(solved_text, encoding="utf-8")
+        log = Path(tmp) / "server.log"
+        server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
+        with browser.LocalServer(server_cmd, cwd=site, log=log) as server, \
+                browser.Browser(viewport=(1400, 1000), timeout=120) as b:
+            page = b.page()
+            page.goto(server.url + "/")
+            b.screenshot(page, shots / "landing.png")
+            url = lambda path: lambda: page.goto(f"{server.url}/{lite.lite_url(path)}")  # noqa: E731
+            start_link = lambda: page.locator("#start").click()  # noqa: E731
+            train0 = start_link if start == "notebooks/train0.ipynb" else url("notebooks/train0.ipynb")
+            _, entry = run_one(page, b, "train0", train0, lesson[0], 0, None, shots)
+            report["runs"].append(entry)
+            report["kernel_start_s"] = entry["kernel_ready_s"]  # the first page load: nothing cached yet
+            report["runs"].append(run_one(page, b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps,
+                                          shots)[1])
+            upload(page, Path(tmp) / solved, "notebooks/exercises")
+            text, entry = run_one(page, b, f"exercise{exercise}", url(f"notebooks/exercises/{solved}"), solved_text,
+                                  exercise, quick_steps, shots, focus="✓")
+            report["runs"].append(entry)
+            checks = [line for line in text.splitlines() if line.startswith(("✓", "✗"))]
+            wanted = check_cells(solved_text)
+            if len(checks) != wanted or not all(line.startswith("✓") for line in checks):
+                raise CheckFailed(f"exercise {exercise}: {wanted} check cells, check lines: {checks}")
+            print(f"✓ exercise {exercise}, solved: all {len(checks)} checks pass (" + "; ".join(checks) + ")")
+            b.assert_local()
+            if b.errors:
+                raise CheckFailed("uncaught JavaScript errors: " + "; ".join(b.errors[:5]))
+            report["requests"] = len(b.requests)
+            report["requests_for_pyodide"] = sum("/static/pyodide/" in url for url in b.requests)
+        served = log.read_text(errors="replace")
+        needed = [f"/static/pyodide/{name}" for name in lite.PYODIDE_CORE]
+        needed += [f"/static/pyodide/{w['file']}" if w["into"] == "pyodide" else f"/pypi/{w['file']}"
+                   for w in lite.load_lock()["wheels"]]
+        unserved = [path for path in needed if not re.search(f'"GET {re.escape(path)}[ ?]', served)]
+        if unserved:
+            raise CheckFailed("the site did not serve these, so the page got them elsewhere or not at all: "
+                              + ", ".join(unserved))
+    print(f"✓ {report['requests']} requests recorded, every one to 127.0.0.1; the site served Pyodide and all "
+          f"{len(needed) - len(lite.PYODIDE_CORE)} wheels")
+    files_count, total = lite.size(site)
+    report["site"] = {"files": files_count, "bytes": total}
+    (shots / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"screenshots and report.json in {os.path.relpath(shots)}")
+    return report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", default=str(lite.OUT), help="the built site (default docs/_build/lite)")
+    parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default docs/_build/lite-check)")
+    parser.add_argument("--exercise", type=int, default=3, help="the student notebook to run solved (default 3)")
+    parser.add_argument("--quick-steps", type=int, default=20, help="NUM_STEPS of the quick runs (default 20)")
+    args = parser.parse_args(argv)
+    try:
+        from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback
+    except ImportError:  # check() says what is missing
+        PlaywrightError = CheckFailed
+
+    try:
+        check(args.site, Path(args.shots), args.exercise, args.quick_steps)
+    except (CheckFailed, AssertionError, lite.LiteError, PlaywrightError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
