@@ -107,14 +107,17 @@ figures: $(VENV)/.installed ## rewrite the figures README.md and docs/*.md quote
 
 # --- The course in a browser tab: JupyterLite (tools/lite.py, tools/lite_check.py; own venv .venv-lite) ---
 LITE_VENV := .venv-lite
-.PHONY: lite lite-check
+.PHONY: lite lite-check lite-lock
 # LITE_START picks the notebook the landing page starts students on, e.g. make lite LITE_START=notebooks/exercises/train3.ipynb
 lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: docs/_build/lite/ (serve it, open it)
-	$(LITE_VENV)/bin/python tools/lite.py build $(if $(LITE_START),--start $(LITE_START))
+	$(LITE_VENV)/bin/python tools/lite.py $(if $(LITE_START),--start $(LITE_START))
 
 lite-check: $(LITE_VENV)/.installed browser-deps ## build again (same bytes?), then run lessons and an exercise in headless Chromium
-	$(LITE_VENV)/bin/python tools/lite.py verify
+	$(LITE_VENV)/bin/python tools/lite.py --verify
 	$(VPY) tools/lite_check.py
+
+lite-lock: $(LITE_VENV)/.installed ## re-pin lite/lock.json (Pyodide's npm integrity, the wheels' sha256) after a kernel upgrade
+	$(LITE_VENV)/bin/python tools/lite.py --lock
 
 $(LITE_VENV)/.installed: requirements-lite.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

@@ -46,9 +46,16 @@ def text_of(fragment):
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
+LITE_STUB = "<!-- a JupyterLite site built beside the docs (make lite) -->"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "_build"
+    for page in ("index.html", "lab/index.html"):  # what make lite left there: the docs build must keep it
+        (out / "lite" / page).parent.mkdir(parents=True, exist_ok=True)
+        (out / "lite" / page).write_text(LITE_STUB, encoding="utf-8")
+    (out / "stale.html").write_text("from an older build", encoding="utf-8")
     books = {n: lesson_notebook(n)[0] for n in STEPS}  # the notebooks the step tests run (once per suite)
     pages = docs.quick_build(out, env=environment({}), books=books)
     return out, pages
@@ -82,6 +89,18 @@ def test_every_internal_link_resolves(site):
                 assert unquote(parts.fragment) in ids, f"{page.name}: {link!r}: no such anchor in {target.name}"
             checked += 1
     assert checked > 50
+
+
+def test_step_pages_link_to_the_lite_site_built_beside_them(site):
+    out, pages = site
+    assert (out / "lite" / "index.html").read_text(encoding="utf-8") == LITE_STUB  # kept, not rebuilt
+    assert not (out / "stale.html").exists()  # everything else is
+    assert 'href="lite/index.html"' in pages[0].read_text(encoding="utf-8")
+    for n in STEPS:
+        text = (out / f"step{n}.html").read_text(encoding="utf-8")
+        for notebook in (f"notebooks/train{n}.ipynb", f"notebooks/exercises/train{n}.ipynb"):
+            assert f'href="lite/lab/index.html?path={notebook}"' in text
+            assert (ROOT / notebook).is_file()  # the lite site serves the repo's notebooks under the same paths
 
 
 def test_pages_load_nothing_from_the_network(site):

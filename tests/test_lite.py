@@ -78,7 +78,7 @@ def test_staged_lock_names_only_the_served_wheels_with_their_pypi_sha256(tmp_pat
 def test_a_pin_that_is_not_the_locks_file_is_refused(tmp_path):
     pins = [{"name": "micropip", "version": "2.0", "file": "micropip-2.0-py3-none-any.whl", "sha256": "0" * 64,
              "into": "pyodide"}]
-    with pytest.raises(lite.LiteError, match="run `python tools/lite.py lock`"):
+    with pytest.raises(lite.LiteError, match="run `make lite-lock`"):
         lite.stage_pyodide(fake_pyodide(tmp_path), pins, {}, tmp_path / "out", 0)
 
 

@@ -1,9 +1,9 @@
 """Build the course as a JupyterLite site: every notebook runs in the browser, nothing to install.
 
-    python tools/lite.py build                    # make lite: the site in docs/_build/lite/
-    python tools/lite.py build --start notebooks/exercises/train3.ipynb   # where the landing page sends students
-    python tools/lite.py verify                   # build again into a temp folder: every file must be the same
-    python tools/lite.py lock                     # maintainers: re-pin lite/lock.json from the registries
+    .venv-lite/bin/python tools/lite.py            # make lite: the site in docs/_build/lite/
+    .venv-lite/bin/python tools/lite.py --start notebooks/exercises/train3.ipynb   # where students start
+    .venv-lite/bin/python tools/lite.py --verify   # build again into a temp folder: every file must be the same
+    .venv-lite/bin/python tools/lite.py --lock     # maintainers: re-pin lite/lock.json from the registries
 
 The site is JupyterLite (jupyterlite-core and jupyterlite-pyodide-kernel, pinned in
 requirements-lite.txt, run from .venv-lite) with the lesson notebooks, the student notebooks,
@@ -20,7 +20,6 @@ an old output can lose pyodideUrl), in a temp folder moved into place at the end
 set to the last commit's time, so that building twice gives the same bytes (`verify` proves it).
 """
 
-import argparse
 import base64
 import hashlib
 import html
@@ -39,6 +38,7 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 import diff  # noqa: E402
+from project import command_line, step_numbers  # noqa: E402
 
 LITE = ROOT / "lite"  # the site's sources: jupyter-lite.json and the lock
 LOCK = LITE / "lock.json"
@@ -84,14 +84,17 @@ def run(command, **kwargs):
 
 def load_lock():
     if not LOCK.is_file():
-        raise LiteError(f"{LOCK.relative_to(ROOT)} is missing: run `python tools/lite.py lock` (needs the registries)")
+        raise LiteError(f"{LOCK.relative_to(ROOT)} is missing: run `make lite-lock` (needs the registries)")
     return json.loads(LOCK.read_text(encoding="utf-8"))
 
 
 def kernel_pyodide_version():
     """The Pyodide version the installed jupyterlite-pyodide-kernel was built for."""
-    from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
-
+    try:
+        from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
+    except ModuleNotFoundError:
+        raise LiteError("tools/lite.py runs in .venv-lite (requirements-lite.txt): `make lite` builds it, then "
+                        "`.venv-lite/bin/python tools/lite.py`") from None
     return PYODIDE_VERSION
 
 
@@ -110,7 +113,7 @@ def fetch_pyodide(pin):
     if npm_integrity(tarball) != pin["integrity"]:
         tarball.unlink()
         raise LiteError(f"{spec}: the tarball's integrity is not the one pinned in lite/lock.json (removed it; "
-                        "run the build again, or `python tools/lite.py lock` if the pin is what changed)")
+                        "run the build again, or `make lite-lock` if the pin is what changed)")
     return tarball
 
 
@@ -219,7 +222,7 @@ def stage_pyodide(tarball, wheels, paths, folder, epoch):
         entry = lock["packages"][normalize(w["name"])]
         if entry["file_name"] != w["file"]:
             raise LiteError(f"lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
-                            "run `python tools/lite.py lock`")
+                            "run `make lite-lock`")
         served[normalize(w["name"])] = {**entry, "sha256": w["sha256"]}
         shutil.copy(paths[w["file"]], folder / w["file"])
     lock["packages"] = served
@@ -274,7 +277,7 @@ def landing_page(start):
         f'<tr><td>{n}</td><td>{idea(n)}</td>'
         f'<td><a href="{lite_url(f"notebooks/train{n}.ipynb")}">lesson</a></td>'
         f'<td><a href="{lite_url(f"notebooks/exercises/train{n}.ipynb")}">exercises</a></td></tr>'
-        for n in diff.steps())
+        for n in step_numbers())
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -333,7 +336,7 @@ def build(out=OUT, start=START):
     version = kernel_pyodide_version()
     if lock["pyodide"]["version"] != version:
         raise LiteError(f"jupyterlite-pyodide-kernel expects Pyodide {version}, lite/lock.json pins "
-                        f"{lock['pyodide']['version']}: run `python tools/lite.py lock`")
+                        f"{lock['pyodide']['version']}: run `make lite-lock`")
     tarball = fetch_pyodide(lock["pyodide"])
     paths = fetch_wheels(lock["wheels"])
     epoch = source_date_epoch()
@@ -412,22 +415,17 @@ def verify(out=OUT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build the site (make lite)")
-    b.add_argument("--out", default=str(OUT), help="where (default docs/_build/lite)")
-    b.add_argument("--start", default=START, help=f"the notebook the landing page starts students on (default {START})")
-    v = sub.add_parser("verify", help="build again into a temp folder: every file must be byte-identical")
-    v.add_argument("--out", default=str(OUT), help="the site to compare with (default docs/_build/lite)")
-    sub.add_parser("lock", help="re-pin lite/lock.json from npm and PyPI (maintainers)")
+    parser = command_line(__doc__)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--verify", action="store_true", help="build again into a temp folder and compare every file")
+    what.add_argument("--lock", action="store_true", help="re-pin lite/lock.json from npm and PyPI (maintainers)")
+    parser.add_argument("--out", default=str(OUT), help="the site (default docs/_build/lite)")
+    parser.add_argument("--start", default=START, help=f"the notebook the landing page starts students on (default {START})")
     args = parser.parse_args(argv)
     try:
-        if args.command == "build":
-            seconds = build(args.out, args.start)
-            files, total = size(args.out)
-            print(f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
-                  f"serve it with `python3 -m http.server -d {os.path.relpath(args.out)}`")
-        elif args.command == "verify":
+        if args.lock:
+            write_lock()
+        elif args.verify:
             differ = verify(args.out)
             if differ:
                 print(f"error: a second build differs in {len(differ)} file(s): " + ", ".join(differ[:10]),
@@ -435,7 +433,10 @@ def main(argv=None):
                 return 1
             print(f"reproducible: a second build gave the same {len(digests(args.out))} files, byte for byte")
         else:
-            write_lock()
+            seconds = build(args.out, args.start)
+            files, total = size(args.out)
+            print(f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
+                  f"serve it with `python3 -m http.server -d {os.path.relpath(args.out)}`")
     except LiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

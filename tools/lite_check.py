@@ -1,7 +1,7 @@
 """Drive the built JupyterLite site in headless Chromium and prove the course runs there as it does natively.
 
-    python tools/lite_check.py                 # make lite-check: the site in docs/_build/lite/
-    python tools/lite_check.py --site DIR --shots DIR --exercise 2 --quick-steps 20
+    .venv/bin/python tools/lite_check.py       # make lite-check: the site in docs/_build/lite/
+    .venv/bin/python tools/lite_check.py --site DIR --shots DIR --exercise 2 --quick-steps 20
 
 It serves the site with `python -m http.server` on 127.0.0.1 (what the README tells teachers to do),
 opens the landing page, follows its "Start here" link into the lab and, like a student would:
@@ -17,7 +17,6 @@ Screenshots and the measured times (kernel start, in-browser vs native) go to do
 Needs .venv with playwright (make browser-deps) and Debian's chromium.
 """
 
-import argparse
 import json
 import os
 import re
@@ -32,12 +31,12 @@ ROOT = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 import browser  # noqa: E402
 import lite  # noqa: E402
+from project import command_line, pinned_environment, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
 # The lines a step prints that must match natively (CONVENTIONS.md: printed output).
 COMPARED = re.compile(r"^(num docs: |vocab size: |num params: |step +\d+ / +\d+ \| loss |sample +\d+: )")
-KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
 
 
@@ -47,11 +46,11 @@ class CheckFailed(Exception):
 
 def native(n, num_steps=None):
     """The compared lines of `python3 steps/trainN.py` (with NUM_STEPS when given), and its wall time."""
-    env = {k: v for k, v in os.environ.items() if k not in KNOBS}
+    env = without_knobs(os.environ)
     if num_steps:
         env["NUM_STEPS"] = str(num_steps)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(ROOT / "steps" / f"train{n}.py")], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, str(step_path(n))], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=RUN_TIMEOUT)
     seconds = time.perf_counter() - started
     if result.returncode:
@@ -151,8 +150,8 @@ def check_cells(nb_text):
 
 def teacher_notebook(n):
     """tools/exercises.py's build(n, teacher=True): the student notebook with the solutions in place."""
-    import exercises
-
+    with pinned_environment():
+        import exercises
     return exercises.build(n, teacher=True)
 
 
@@ -254,11 +253,11 @@ def check(site, shots, exercise, quick_steps):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_line(__doc__)
     parser.add_argument("--site", default=str(lite.OUT), help="the built site (default docs/_build/lite)")
     parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default docs/_build/lite-check)")
-    parser.add_argument("--exercise", type=int, default=3, help="the student notebook to run solved (default 3)")
-    parser.add_argument("--quick-steps", type=int, default=20, help="NUM_STEPS of the quick runs (default 20)")
+    parser.add_argument("--exercise", type=int, choices=step_numbers(), default=3, help="the student notebook to run solved (default 3)")
+    parser.add_argument("--quick-steps", type=positive_int, default=20, help="NUM_STEPS of the quick runs (default 20)")
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback
