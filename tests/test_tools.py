@@ -3,6 +3,7 @@ the command line of every tool in tools/."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -263,3 +264,29 @@ def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
     assert len(err.splitlines()) == 1
+
+
+# --- make never changes the machine behind a learner's back -----------------------------------------
+
+@pytest.mark.parametrize("told", [False, True], ids=["not-told", "INSTALL_CHROMIUM=1"])
+def test_make_installs_chromium_only_when_told(tmp_path, told):
+    """`make docs-check` needs chromium (through `make chromium`): where there is none, it says how to get
+    it in one line, and runs apt-get only with INSTALL_CHROMIUM=1 (what CI sets). A stand-in apt-get
+    records its calls; the PATH has no chromium."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    calls = tmp_path / "apt-get.calls"
+    (bin_ / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    (bin_ / "apt-get").chmod(0o755)
+    (bin_ / "id").symlink_to(shutil.which("id"))  # the Makefile asks `id -u` when it is read
+    env = {k: v for k, v in os.environ.items() if k not in ("CHROMIUM", "INSTALL_CHROMIUM")}
+    env["PATH"] = str(bin_)
+    result = subprocess.run([shutil.which("make"), "--no-print-directory", "-C", str(ROOT), "chromium",
+                             *(["INSTALL_CHROMIUM=1"] if told else [])], env=env, capture_output=True, text=True)
+    if told:
+        assert result.returncode == 0, result.stderr
+        assert calls.read_text().splitlines() == ["update -qq", "install -y -qq chromium"]
+    else:
+        assert result.returncode != 0 and not calls.exists()
+        assert result.stdout == ("error: no chromium here: sudo apt-get install chromium "
+                                 "(or add INSTALL_CHROMIUM=1 to the make command)\n")
