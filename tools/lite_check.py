@@ -8,7 +8,8 @@ opens the landing page, follows its "Start here" link into the lab and, like a s
 - runs lesson train0 at full length (Run → Run All Cells);
 - runs lesson train5 in quick mode: a first cell `os.environ["NUM_STEPS"] = "20"` typed in above the rest;
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises.py's teacher
-  version) through the file browser's Upload button, and runs it, in quick mode too.
+  version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
+  Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines.
 Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines must equal what
 `python3 steps/trainN.py` prints natively with the same knobs, no cell may fail, every check line
 of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has nowhere else
@@ -138,6 +139,21 @@ def listing(page, name):
     return page.locator(".jp-DirListing-content .jp-DirListing-itemText").get_by_text(name, exact=True)
 
 
+def download(page, folder):
+    """Save the notebook on show (Ctrl+S), then File → Download, as the landing page tells students to hand
+    it in; return the downloaded notebook (a dict)."""
+    page.locator(f"{NOTEBOOK} .jp-Cell").first.click()
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-mod-dirty, "
+                           ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty')")
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+    with page.expect_download() as download_info:
+        page.locator(".lm-Menu-itemLabel", has_text="Download").first.click()
+    path = Path(folder) / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def code_cells(nb_text):
     return sum(1 for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code")
 
@@ -230,6 +246,12 @@ def check(site, shots, exercise, quick_steps):
             if len(checks) != wanted or not all(line.startswith("✓") for line in checks):
                 raise CheckFailed(f"exercise {exercise}: {wanted} check cells, check lines: {checks}")
             print(f"✓ exercise {exercise}, solved: all {len(checks)} checks pass (" + "; ".join(checks) + ")")
+            handed_in = download(page, tmp)
+            kept = [line for cell in handed_in["cells"] for out in cell.get("outputs", [])
+                    for line in "".join(out.get("text", "")).splitlines() if line.startswith("✓")]
+            if kept != checks:
+                raise CheckFailed(f"File → Download gave a notebook without the run's check lines: {kept}")
+            print(f"✓ saved and downloaded (File → Download): {solved} with its outputs, checks included")
             b.assert_local()
             if b.errors:
                 raise CheckFailed("uncaught JavaScript errors: " + "; ".join(b.errors[:5]))
