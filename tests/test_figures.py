@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from stepkit import ROOT, names_txt
+from stepkit import ROOT, SHARED_REFERENCE_LOG, names_txt
 
 sys.path.insert(0, str(ROOT / "tools"))
 import bench  # noqa: E402
 import diff  # noqa: E402
 import figures  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "reference"
+SHARED = SHARED_REFERENCE_LOG.parent  # ../shared/reference: in CI only (tools/project.py says where)
 # What a hand-typed measurement looks like: ~N, N s / minutes / MB / KB / ×, N lines, "a few minutes".
 TYPED = re.compile(r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|hours?|MB|KB|GB|x|×)(?![\w-])"
                    r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b")

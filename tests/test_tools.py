@@ -1,11 +1,13 @@
 """The tooling around the steps: the diff printer, the Makefile's verbs, the full-length checker, and
 the command line of every tool in tools/."""
 
+import ast
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -290,3 +292,14 @@ def test_make_installs_chromium_only_when_told(tmp_path, told):
         assert result.returncode != 0 and not calls.exists()
         assert result.stdout == ("error: no chromium here: sudo apt-get install chromium "
                                  "(or add INSTALL_CHROMIUM=1 to the make command)\n")
+
+
+def test_only_tools_project_names_the_shared_folder():
+    """../shared is beside the clone in CI only: where it is is written once (tools/project.py), and the
+    tests look there only through tests/stepkit.py (names_txt, the reference log)."""
+    for path in sorted((ROOT / "tests").glob("*.py")) + sorted((ROOT / "tools").glob("*.py")):
+        if path.name == "project.py" or path == Path(__file__).resolve():  # (this test names it to look for it)
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value == "shared"]
+        assert not named, f"{path.relative_to(ROOT)}, line {named[0]}: names the shared folder; use project.SHARED"
