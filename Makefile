@@ -43,8 +43,8 @@ bench: ## time every step with its defaults: docs/bench.json, bench.md and every
 	$(PYTHON) tools/bench.py $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory figures
 
-clean: ## remove the venv, caches and built docs (keeps data/names.txt)
-	rm -rf $(VENV) .pytest_cache docs/_build
+clean: ## remove the venvs, caches, downloads and everything built (keeps data/names.txt)
+	rm -rf $(VENV) .venv-* .pytest_cache docs/_build build lite/_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 notebooks: $(VENV)/.installed ## regenerate notebooks/trainN.ipynb from steps/trainN.py, and the student versions

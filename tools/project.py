@@ -121,4 +121,8 @@ def pinned_environment():
     try:
         yield
     except ModuleNotFoundError as e:
+        tool = sys.modules["__main__"]
+        if {"-h", "--help"} & set(sys.argv[1:]) and tool.__doc__:  # the help needs nothing but the docstring
+            print(tool.__doc__.strip() + "\n\n" + needs_venv(e.name).removeprefix("error: "))
+            sys.exit(0)
         sys.exit(needs_venv(e.name))
