@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import docs  # noqa: E402
 import notebooks  # noqa: E402
 from project import kv_cache  # noqa: E402
+import standalone  # noqa: E402
 
 K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
@@ -105,7 +106,7 @@ class EveryStep:
     def test_notebook_regenerates_byte_identical(self):
         n = self.n
         assert notebooks.build(n) == notebooks.build(n)
-        assert [cell.id for cell in notebooks.notebook(n).cells][:2] == [f"train{n}-00", f"train{n}-01"]
+        assert [cell.id for cell in notebooks.notebook(n).cells][:3] == [f"train{n}-00", f"train{n}-setup", f"train{n}-01"]
 
     def test_notebook_first_cell_is_the_docstring_as_a_markdown_title(self):
         first = notebooks.notebook(self.n).cells[0]
@@ -114,7 +115,7 @@ class EveryStep:
         assert '"""' not in first.source
 
     def test_every_code_section_of_the_notebook_has_its_markdown(self):
-        cells = notebooks.notebook(self.n).cells
+        cells = notebooks.notebook(self.n, setup=False).cells  # the step's own cells
         code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
         assert code, "a step needs code cells"
         for i in code[1:]:  # the first code cell is the setup right under the title
@@ -124,8 +125,8 @@ class EveryStep:
         nb = nbformat.read(self.committed(), as_version=4)
         nbformat.validate(nb)
         assert set(nb.metadata) == {"kernelspec", "language_info"}  # their values: tests/test_kernel_metadata.py
-        for cell in nb.cells:
-            assert cell.metadata == {}
+        for cell in nb.cells:  # the setup cell of tools/standalone.py is collapsed; nothing else has metadata
+            assert cell.metadata == (standalone.HIDDEN if cell.id == f"train{self.n}-setup" else {})
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
 

@@ -484,7 +484,8 @@ def test_committed_student_notebook_is_exactly_what_the_step_generates(n):
                     f"notebooks/exercises/train{n}.ipynb is out of date")
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    assert all(cell.metadata == {} and cell.get("outputs", []) == [] for cell in nb.cells)
+    assert all(cell.get("outputs", []) == [] for cell in nb.cells)
+    assert all(cell.metadata == (exercises.standalone.HIDDEN if cell.id == f"train{n}-setup" else {}) for cell in nb.cells)
     assert "### BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "# HINT:" not in path.read_text(encoding="utf-8")
 
 
@@ -523,7 +524,12 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
     assert sum(c.source.count(exercises.BEGIN) for c in teacher.cells) == len(
         [r for _, _, parts in exercises.exercises(n) for r in parts])
     for t_cell, s_cell in zip(teacher.cells, student.cells):
-        assert clear_solutions(t_cell.source) == s_cell.source
+        if "-check" in t_cell.id:  # for nbgrader the check asserts: a wrong answer costs its points
+            call = s_cell.source.splitlines()[-1].rstrip(";")
+            assert t_cell.source.splitlines()[-1] == f"assert {call}"
+            assert t_cell.metadata.nbgrader.grade and t_cell.metadata.nbgrader.locked
+        else:
+            assert clear_solutions(t_cell.source) == s_cell.source
 
 
 def test_teachers_page_lists_every_exercise():

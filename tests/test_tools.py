@@ -100,7 +100,7 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
 
 TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
-MODULES = {"browser.py", "check.py", "kernel_metadata.py", "lab_config.py", "project.py"}
+MODULES = {"browser.py", "check.py", "kernel_metadata.py", "lab_config.py", "project.py", "standalone.py"}
 EVERY_FILE = sorted(path.name for path in TOOLS.glob("*.py"))
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
 NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv

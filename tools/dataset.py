@@ -88,18 +88,25 @@ def fetch(path=DEFAULT_PATH, url=None):
     return path
 
 
+def problem(path):
+    """None when `path` holds the verified names.txt (downloaded now if it was missing); otherwise
+    the one line that says what went wrong and what to do. (A notebook's setup cell calls this.)"""
+    try:
+        fetch(path)
+    except DatasetError as e:
+        return f"error: {e}"
+    except OSError as e:  # e.g. data/ not writable
+        return f"error: could not write {path} ({e.strerror or e})"
+    return None
+
+
 def main(argv=None):
     parser = command_line(__doc__)
     parser.add_argument("path", nargs="?", default=DEFAULT_PATH, metavar="PATH",
                         help="where to save it (default: data/names.txt at the repo root)")
-    path = parser.parse_args(argv).path
-    try:
-        fetch(path)
-    except DatasetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:  # e.g. data/ not writable
-        print(f"error: could not write {path} ({e.strerror or e})", file=sys.stderr)
+    line = problem(parser.parse_args(argv).path)
+    if line:
+        print(line, file=sys.stderr)
         return 1
     return 0
 

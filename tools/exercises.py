@@ -39,6 +39,7 @@ with pinned_environment():
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
 import notebooks  # noqa: E402
+import standalone  # noqa: E402
 
 ROOT = notebooks.ROOT
 EXERCISES = notebooks.NOTEBOOKS / "exercises"
@@ -256,6 +257,28 @@ def blank(source, found, teacher=False):
     return "\n".join(out + lines[pos:])
 
 
+def solutions(n):
+    """The code of every blank of step n, in order: what a student who solved them all writes."""
+    return [region.code for _, _, parts in exercises(n) for region in parts]
+
+
+def fill(nb, codes):
+    """Fill the blanks of a student notebook (ours, or an nbgrader release of it) with `codes`, in
+    order: each "# YOUR CODE HERE" line and the raise under it become the next code. Returns nb."""
+    codes = list(codes)
+    for cell in nb.cells:
+        lines = cell.source.split("\n")
+        while STUB in [line.strip() for line in lines]:
+            i = [line.strip() for line in lines].index(STUB)
+            if not lines[i + 1].strip().startswith("raise NotImplementedError("):
+                raise MarkerError(f"cell {cell.id}: {STUB!r} is not followed by raise NotImplementedError(…)")
+            lines[i:i + 2] = codes.pop(0).split("\n")
+        cell.source = "\n".join(lines)
+    if codes:
+        raise MarkerError(f"{len(codes)} answer(s) left over: the notebook has fewer blanks")
+    return nb
+
+
 def student_source(n):
     """steps/trainN.py as the student gets it: blanks for this step's exercises."""
     return blank(step_source(n), step_regions(n))
@@ -283,23 +306,35 @@ def section_of(cells, index):
     return "the top"
 
 
-SETUP = '''\
-# Setup, run it first. In the repo (notebooks/exercises/) the notebook works from notebooks/, as
-# the lessons do, and imports the checkers from tools/. Anywhere else (an nbgrader release, say)
-# it needs check.py and names.txt next to it.
-import os
-import sys
+# In the repository (notebooks/exercises/) the notebook works from notebooks/, as the lessons do.
+TO_NOTEBOOKS = """\
+if os.path.basename(os.getcwd()) == "exercises" and os.path.isfile(os.path.join("..", "..", "tools", "dataset.py")):
+    os.chdir("..")  # in the repository: work from notebooks/, where the step finds data/names.txt
 
-if os.path.basename(os.getcwd()) == "exercises":
-    os.chdir("..")
-tools = os.path.join(os.path.dirname(os.getcwd()), "tools")
-if os.path.isfile(os.path.join(tools, "check.py")) and tools not in sys.path:
-    sys.path.insert(0, tools)
-if os.path.isfile("names.txt"):
-    os.environ.setdefault("DATASET", os.path.abspath("names.txt"))
-import check
+"""
+SETUP = standalone.source(("dataset", "check"), before=TO_NOTEBOOKS)
+QUICK = '# os.environ["NUM_STEPS"] = "50"  # uncomment for a quick run: fewer training steps'
+POINTS = 1  # per exercise, in the nbgrader version
 
-# os.environ["NUM_STEPS"] = "50"  # uncomment for a quick run: fewer training steps'''
+
+def nbgrader(cell, kind):
+    """The metadata nbgrader's Create Assignment toolbar gives a cell: "solution" (autograded
+    answer), "tests" (autograder tests, POINTS, locked) or "readonly" (locked)."""
+    meta = {"grade": kind == "tests", "grade_id": cell.id, "locked": kind != "solution",
+            "schema_version": 3, "solution": kind == "solution", "task": False}
+    if kind == "tests":
+        meta["points"] = POINTS
+    cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def check_cell(number, exercise, id, teacher):
+    """The check under a blank; for nbgrader it asserts, so that a wrong answer costs the points."""
+    if teacher:
+        code = (f"# Check exercise {number}: one line, ✓ when your code is right ({POINTS} point).\n"
+                f"assert {exercise.check}")
+        return nbgrader(new_code_cell(code, id=id), "tests")
+    return new_code_cell(f"# Check exercise {number}: one line, ✓ when your code is right.\n{exercise.check};", id=id)
 
 
 def given_answers(n):
@@ -356,7 +391,7 @@ its cell again, then its check."""
 def notebook(n, teacher=False):
     """The student notebook of step n (nbformat 4.5, clean, stable ids); with teacher=True, the same
     notebook with the solutions and their markers in place of the blanks (an nbgrader source)."""
-    lesson = notebooks.notebook(n)
+    lesson = notebooks.notebook(n, setup=False)
     todo = {name: (exercise, parts) for name, exercise, parts in exercises(n)}
     cells, listed, number = [], [], {}
     for index, cell in enumerate(lesson.cells):
@@ -367,24 +402,23 @@ def notebook(n, teacher=False):
         cell.source = blank(cell.source, found, teacher)
         head, rest = split_after_blanks(cell.source, BEGIN if teacher else STUB)
         cell.source = head
-        cells.append(cell)
+        cells.append(nbgrader(cell, "solution") if teacher else cell)
         for k, name in enumerate(dict.fromkeys(r.name for r in found), 1):
             exercise = todo[name][0]
             listed.append((exercise, section_of(lesson.cells, index)))
             number[name] = f"{n}.{len(listed)}"
             cells.append(new_markdown_cell(hint_cell(number[name], exercise), id=f"{cell.id}-hint{k}"))
-            check = f"# Check exercise {number[name]}: one line, ✓ when your code is right.\n{exercise.check};"
-            cells.append(new_code_cell(check, id=f"{cell.id}-check{k}"))
+            cells.append(check_cell(number[name], exercise, f"{cell.id}-check{k}", teacher))
         if rest:
             cells.append(new_code_cell(rest, id=f"{cell.id}-rest"))
     missing = set(todo) - set(number)
     if missing:
         raise MarkerError(f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}")
+    setup = standalone.cell(SETUP, f"train{n}-setup")
     head = [cells[0], new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
-            new_code_cell(SETUP, id=f"train{n}-setup")]
+            nbgrader(setup, "readonly") if teacher else setup, new_code_cell(QUICK, id=f"train{n}-quick")]
     nb = nbformat.v4.new_notebook(cells=head + cells[1:], metadata=lesson.metadata)
     for cell in nb.cells:
-        cell.metadata = nbformat.from_dict({})
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return nb

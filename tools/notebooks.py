@@ -20,6 +20,7 @@ Needs the pinned .venv (jupytext, nbformat): `make notebooks` builds it.
 import re
 import sys
 
+import standalone
 from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
 import project
 from project import ROOT, command_line, pinned_environment
@@ -50,8 +51,9 @@ def relative(path):
     return path.relative_to(ROOT).as_posix()
 
 
-def notebook(n):
-    """steps/trainN.py as a clean notebook object (nbformat 4.5)."""
+def notebook(n, setup=True):
+    """steps/trainN.py as a clean notebook object (nbformat 4.5); with setup, the collapsed setup
+    cell of tools/standalone.py right under the title, so that the notebook also works alone."""
     nb = jupytext.reads(step_path(n).read_text(encoding="utf-8"), fmt="py:percent")
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
@@ -59,6 +61,8 @@ def notebook(n):
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k not in JUPYTEXT_CELL_KEYS})
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    if setup:
+        nb.cells.insert(1, standalone.lesson_cell(n))
     return nb
 
 

@@ -1,0 +1,134 @@
+"""Every generated notebook works alone: copied by itself into an empty folder (a hub, Colab, VS
+Code) it runs top to bottom, with names.txt beside it or with nothing at all (it then downloads
+names.txt there: here from a file:// URL, never the network). Student notebooks carry their
+checkers inside: filled in with the solutions, every check is ✓ with no check.py anywhere.
+A bad knob set in a notebook, or no network, shows one readable line, not IPython's exit noise.
+
+Kernels run one at a time (started together in one process they can race for ports).
+"""
+
+import hashlib
+import shutil
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from stepkit import OFFLINE_URL, ROOT, environment, execute, losses, names_txt, run, samples, step_numbers
+
+sys.path.insert(0, str(ROOT / "tools"))
+import dataset  # noqa: E402
+import exercises  # noqa: E402
+import notebooks  # noqa: E402
+import standalone  # noqa: E402
+
+STEPS = step_numbers()
+KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}  # the smallest quick run
+KINDS = ("lesson", "student")
+WHERE = ("beside", "nothing")  # names.txt copied beside the notebook, or nothing: downloaded
+
+
+def generated(kind, n):
+    """The notebook as committed; the student's with every blank filled in from the solutions."""
+    if kind == "lesson":
+        return notebooks.notebook(n)
+    return exercises.fill(exercises.notebook(n), exercises.solutions(n))
+
+
+def printed(cell):
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
+def execute_alone(nb, folder, url=None, names=False, **knobs):
+    """Write nb alone into folder (plus names.txt if asked) and run it there in a fresh kernel, with
+    no DATASET and downloads from `url`. Returns the executed notebook and the error, if any."""
+    from nbclient import NotebookClient
+
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "alone.ipynb")
+    if names:
+        shutil.copy(names_txt(), folder / "names.txt")
+    env = {k: v for k, v in environment({**KNOBS, **knobs}).items() if k != "DATASET"}
+    env["NAMES_URL"] = url or OFFLINE_URL
+    nb = nbformat.read(folder / "alone.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    try:
+        client.execute(env=env)
+    except Exception as error:  # noqa: BLE001 - the tests below look at it
+        return nb, error
+    return nb, None
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory):
+    """Each of the twelve notebooks run alone twice, one kernel at a time: {(kind, n, where): (nb, error, folder)}."""
+    url = names_txt().as_uri()
+    found = {}
+    for kind in KINDS:
+        for n in STEPS:
+            for where in WHERE:
+                folder = tmp_path_factory.mktemp("alone") / f"{kind}{n}-{where}"
+                nb, error = execute_alone(generated(kind, n), folder, url, names=where == "beside")
+                found[(kind, n, where)] = (nb, error, folder)
+    return found
+
+
+@pytest.mark.parametrize("where", WHERE)
+@pytest.mark.parametrize("n", STEPS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_notebook_runs_alone(alone, kind, n, where):
+    nb, error, folder = alone[(kind, n, where)]
+    assert error is None, error
+    assert sorted(p.name for p in folder.iterdir()) == ["alone.ipynb", "names.txt"]  # nothing half-written
+    assert hashlib.sha256((folder / "names.txt").read_bytes()).hexdigest() == dataset.SHA256
+    out = "".join(printed(cell) for cell in nb.cells if cell.cell_type == "code")
+    assert "num docs: 32033" in out
+    assert ("saved " in out) == (where == "nothing")  # downloaded only when it was not there
+    # the same losses and samples as the step itself prints
+    step_out = execute(n, **KNOBS)[1]
+    assert (losses(out), samples(out)) == (losses(step_out), samples(step_out)) != ([], [])
+    if kind == "student":
+        checks = [cell for cell in nb.cells if "-check" in cell.id]
+        assert len(checks) == len(exercises.exercises(n))
+        for cell in checks:
+            assert printed(cell).startswith("✓ "), printed(cell)
+
+
+def one_error_line(nb, cell_id):
+    """The one output of a cell that stopped: an error whose whole display is one readable line."""
+    (cell,) = [cell for cell in nb.cells if cell.id == cell_id]
+    (output,) = [output for output in cell.outputs if output.output_type == "error"]
+    assert len(output.traceback) == 1, cell.outputs
+    assert "exit" not in printed(cell) and "exception" not in printed(cell), printed(cell)
+    return output.traceback[0]
+
+
+def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
+    nb = notebooks.notebook(STEPS[-1])
+    nb.cells.insert(2, new_code_cell('import os\nos.environ["NUM_STEPS"] = "abc"', id="bad-knob"))
+    nb, error = execute_alone(nb, tmp_path / "lab", names=True)
+    assert error is not None
+    assert one_error_line(nb, f"train{STEPS[-1]}-01") == "error: NUM_STEPS must be a positive integer, got 'abc'"
+    # while a script run keeps its one line on stderr and its exit status
+    result = run(STEPS[-1], NUM_STEPS="abc")
+    assert (result.returncode, result.stderr) == (1, "error: NUM_STEPS must be a positive integer, got 'abc'\n")
+
+
+def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
+    nb, error = execute_alone(exercises.notebook(STEPS[0]), tmp_path / "offline")
+    assert error is not None
+    line = one_error_line(nb, f"train{STEPS[0]}-setup")
+    assert line.startswith(f"error: could not download {OFFLINE_URL}") and "by hand" in line, line
+    assert sorted(p.name for p in (tmp_path / "offline").iterdir()) == ["alone.ipynb"]  # nothing half-written
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_setup_cell_is_collapsed_and_carries_the_modules(kind):
+    nb = notebooks.notebook(0) if kind == "lesson" else exercises.notebook(0)
+    (setup,) = [cell for cell in nb.cells if cell.id == "train0-setup"]
+    assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
+    assert setup.source.startswith("# @title ")
+    assert standalone.copied("dataset") in setup.source and "from project import" not in setup.source
+    assert (standalone.copied("check") in setup.source) == (kind == "student")
