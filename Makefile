@@ -126,3 +126,21 @@ $(LITE_VENV)/.installed: requirements-lite.txt
 	$(PYTHON) -m venv $(LITE_VENV)
 	$(LITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
 	touch $@
+
+# --- nbgrader (docs/exercises.md): a course folder for the six steps, and the proof that nbgrader
+# itself grades it right. nbgrader is pinned in requirements-nbgrader.txt and lives in a venv of its
+# own (.venv-nbgrader, with requirements.txt), so make test stays lean.
+NBG_VENV := .venv-nbgrader
+.PHONY: nbgrader grade-check
+nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (nbgrader-course/: source/train0 … train5) and install nbgrader
+	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py || echo "(no data/names.txt: each notebook downloads it when it runs)"
+	$(NBG_VENV)/bin/python tools/nbgrader_course.py nbgrader-course
+
+grade-check: $(NBG_VENV)/.installed ## nbgrader generate_assignment + autograde + generate_feedback on simulated students (~5 min)
+	$(PYTHON) tools/dataset.py
+	$(NBG_VENV)/bin/python tools/nbgrader_course.py --grade-check
+
+$(NBG_VENV)/.installed: requirements.txt requirements-nbgrader.txt
+	$(PYTHON) -m venv $(NBG_VENV)
+	$(NBG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-nbgrader.txt
+	touch $@

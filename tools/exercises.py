@@ -19,8 +19,13 @@ and right after the cell (split after the function that holds the blank, when mo
 comes a check cell that calls its checker from tools/check.py. A part must lie inside a function,
 so that the blank only fails when the function is called: the notebook runs up to the check, which
 says "not implemented yet" in one line. Later steps keep the same code as given code. The setup
-cell at the top makes the notebook work from notebooks/ (where the step finds the dataset) and
-imports the checkers.
+cell at the top (collapsed; tools/standalone.py) carries tools/dataset.py and tools/check.py
+inside it, so the notebook works alone, anywhere; in the repository it works from notebooks/.
+
+The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
+markers with the hint just above them, the cell metadata of nbgrader's Create Assignment toolbar
+(blank cells: autograded answers; checks: autograder tests worth POINTS that `assert`; the setup
+cell locked). tools/nbgrader_course.py makes a course of it and proves it with nbgrader itself.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
