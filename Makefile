@@ -136,7 +136,7 @@ nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (nbgrader-course/: 
 	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py || echo "(no data/names.txt: each notebook downloads it when it runs)"
 	$(NBG_VENV)/bin/python tools/nbgrader_course.py nbgrader-course
 
-grade-check: $(NBG_VENV)/.installed ## nbgrader generate_assignment + autograde + generate_feedback on simulated students (~5 min)
+grade-check: $(NBG_VENV)/.installed ## nbgrader generate_assignment + autograde + generate_feedback on simulated students (5-10 min)
 	$(PYTHON) tools/dataset.py
 	$(NBG_VENV)/bin/python tools/nbgrader_course.py --grade-check
 

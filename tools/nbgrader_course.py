@@ -35,6 +35,7 @@ import notebooks
 ROOT = notebooks.ROOT
 NAMES = ROOT / "data" / "names.txt"
 COURSE = ROOT / "nbgrader-course"
+DOCS = ROOT / "docs" / "exercises.md"  # shows the score table of the last grade check
 CONFIG = '''\
 # nbgrader's configuration for the microgpt course (written by `make nbgrader`).
 c = get_config()
@@ -66,8 +67,9 @@ def wrong_answers(n):
 
     found = {}
     for name, _, parts in exercises.exercises(n):
-        for what, edits in WRONG[(n, name)].items():
-            if isinstance(edits, str):
+        for what, entry in WRONG[(n, name)].items():
+            edits = entry[0] if isinstance(entry, tuple) else entry  # (edits, the words its ✗ line says)
+            if isinstance(edits, str):  # "replace the whole region": not an edit of the code
                 continue
             codes = [region.code for region in parts]
             for old, new in edits:
@@ -154,6 +156,21 @@ def grade_step(course, n, env):
     return rows, problems
 
 
+def score_table(rows):
+    """The score table (Markdown) and its totals, as docs/exercises.md shows them."""
+    lines = ["| assignment | student | score | exercises lost | submission |", "|---|---|---:|---|---|"]
+    lines += [f"| {assignment} | {student} | {score:g} / {top:g} | {lost} | {what} |"
+              for assignment, student, score, top, lost, what in rows]
+    total = {kind: (sum(r[2] for r in rows if r[1] == kind), sum(r[3] for r in rows if r[1] == kind))
+             for kind in ("solutions", "blank")}
+    wrong = [r for r in rows if r[1].startswith("wrong-")]
+    kept = sum(r[3] - r[2] == 1 for r in wrong)
+    lines += ["", f"Solutions {total['solutions'][0]:g} / {total['solutions'][1]:g}, untouched release "
+                  f"{total['blank'][0]:g} / {total['blank'][1]:g}, {len(wrong)} wrong answers: {kept} of them lost "
+                  f"exactly one point."]
+    return "\n".join(lines)
+
+
 def grade_check(steps, keep=None):
     from nbgrader import __version__
 
@@ -171,22 +188,18 @@ def grade_check(steps, keep=None):
     rows, problems = [], []
     try:
         for n in steps:
+            print(f"train{n}: generate_assignment, autograde, generate_feedback …", file=sys.stderr, flush=True)
             step_rows, step_problems = grade_step(course, n, env)
             rows += step_rows
             problems += step_problems
     finally:
         if not keep:
             shutil.rmtree(course, ignore_errors=True)
+    table = score_table(rows)
     print(f"nbgrader {__version__}: generate_assignment, autograde and generate_feedback, per step "
-          f"({', '.join(f'{k}={v}' for k, v in QUICK.items())})\n")
-    print("| assignment | student | score | exercises lost | submission |\n|---|---|---:|---|---|")
-    for assignment, student, score, top, lost, what in rows:
-        print(f"| {assignment} | {student} | {score:g} / {top:g} | {lost} | {what} |")
-    total = {kind: (sum(r[2] for r in rows if r[1] == kind), sum(r[3] for r in rows if r[1] == kind))
-             for kind in ("solutions", "blank")}
-    wrong = [r for r in rows if r[1].startswith("wrong-")]
-    print(f"\nsolutions {total['solutions'][0]:g} / {total['solutions'][1]:g}, blank {total['blank'][0]:g} / "
-          f"{total['blank'][1]:g}, {len(wrong)} wrong answers; {time.monotonic() - start:.0f} s")
+          f"({', '.join(f'{k}={v}' for k, v in QUICK.items())}); {time.monotonic() - start:.0f} s\n\n{table}")
+    if list(steps) == notebooks.steps() and table not in DOCS.read_text(encoding="utf-8"):
+        problems.append(f"{DOCS.relative_to(ROOT)} does not show this score table: paste it there")
     for line in problems:
         print(f"FAIL {line}", file=sys.stderr)
     return 1 if problems else 0
