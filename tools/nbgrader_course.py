@@ -18,7 +18,6 @@ their feedback. It prints the score table and exits 1 when a score is not what i
 checker that always passes, or an exercise whose check depends on an earlier exercise, fails it.
 """
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -27,10 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from project import command_line, pinned_environment
 
-import exercises
-import notebooks
+with pinned_environment():
+    import nbformat
+
+import exercises  # noqa: E402
+import notebooks  # noqa: E402
 
 ROOT = notebooks.ROOT
 NAMES = ROOT / "data" / "names.txt"
@@ -205,8 +207,8 @@ def grade_check(steps, keep=None):
     return 1 if problems else 0
 
 
-def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv=None):
+    parser = command_line(__doc__)
     parser.add_argument("folder", nargs="?", default=COURSE, type=Path, help="where to write the course")
     parser.add_argument("--grade-check", action="store_true", help="grade simulated students with nbgrader")
     parser.add_argument("--steps", type=int, nargs="+", default=notebooks.steps(), help="(--grade-check) these steps only")
@@ -220,4 +222,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
