@@ -313,9 +313,9 @@ def section_of(cells, index):
 
 # In the repository (notebooks/exercises/) the notebook works from notebooks/, as the lessons do.
 TO_NOTEBOOKS = """\
-if os.path.basename(os.getcwd()) == "exercises" and os.path.isfile(os.path.join("..", "..", "tools", "dataset.py")):
+in_repository = any(os.path.isfile(os.path.join("..", "..", *where)) for where in REPOSITORY)
+if os.path.basename(os.getcwd()) == "exercises" and in_repository:
     os.chdir("..")  # in the repository: work from notebooks/, where the step finds data/names.txt
-
 """
 SETUP = standalone.source(("dataset", "check"), before=TO_NOTEBOOKS)
 QUICK = '# os.environ["NUM_STEPS"] = "50"  # uncomment for a quick run: fewer training steps'

@@ -50,14 +50,15 @@ def _one_line_exit():
 
     warnings.filterwarnings("ignore", message="To exit: use 'exit', 'quit', or Ctrl-D.")
     show = getattr(shell.showtraceback, "original", shell.showtraceback)
+    if not hasattr(shell, "_showtraceback"):  # not the IPython we know: leave it as it is
+        return
 
     def showtraceback(*args, **kwargs):
         error = sys.exc_info()[1]
         if isinstance(error, SystemExit) and kwargs.get("exception_only"):
             line = error.code if isinstance(error.code, str) else "stopped: see the message above"
-            shell._showtraceback(SystemExit, error, [line])
-        else:
-            show(*args, **kwargs)
+            return shell._showtraceback(SystemExit, error, [line])
+        return show(*args, **kwargs)
 
     showtraceback.original = show
     shell.showtraceback = showtraceback
@@ -67,7 +68,7 @@ def _dataset_beside_notebook():
     """Outside the repository: DATASET = names.txt beside the notebook, downloaded when missing."""
     import os
 
-    if os.environ.get("DATASET") or os.path.isfile(os.path.join("..", "tools", "dataset.py")):
+    if os.environ.get("DATASET") or any(os.path.isfile(os.path.join("..", *where)) for where in REPOSITORY):
         return  # DATASET chosen already, or in the repository: the step finds data/names.txt itself
     path = os.path.abspath("names.txt")
     problem = dataset.problem(path)  # noqa: F821 - the module copied in by this cell
@@ -99,6 +100,10 @@ def copied(name):
     return "\n".join(lines)
 
 
+# Files that say "this is the repository" (seen from notebooks/): there the step finds the dataset itself.
+REPOSITORY = (("data", "names.txt"), ("tools", "dataset.py"))
+
+
 def embedded(name):
     """tools/NAME.py (copied()) as a raw string literal, to be made into the module NAME in the notebook."""
     source = copied(name)
@@ -120,7 +125,9 @@ def source(modules=("dataset",), before=""):
 import os
 import sys
 
-{before}{functions}
+REPOSITORY = {REPOSITORY!r}  # files only the repository has (seen from notebooks/)
+{before}
+{functions}
 
 _one_line_exit()
 {loads}
