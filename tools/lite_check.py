@@ -86,6 +86,12 @@ def insert_first_cell(page, source):
     page.keyboard.press("Escape")
 
 
+def show_collapsed_inputs(page):
+    """Open the collapsed setup cell (tools/standalone.py): a collapsed input shows no prompt to read."""
+    for placeholder in page.locator(f"{NOTEBOOK} .jp-InputPlaceholder").all():
+        placeholder.click()
+
+
 def run_all(page):
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
@@ -159,9 +165,9 @@ def code_cells(nb_text):
 
 
 def check_cells(nb_text):
-    """Code cells that call a checker (the exercise's check cells)."""
+    """Code cells that call a checker (the exercise's check cells; the teacher's version asserts them)."""
     return sum(1 for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"
-               and re.search(r"^check\.\w+\(", "".join(cell["source"]), re.M))
+               and re.search(r"^(assert )?check\.\w+\(", "".join(cell["source"]), re.M))
 
 
 def teacher_notebook(n):
@@ -186,6 +192,7 @@ def run_one(page, b, name, show, nb_text, n, quick, shots, focus=None):
         insert_first_cell(page, KNOB_CELL.format(steps=quick))
         wait_for_cells(page, cells + 1)
         count += 1
+    show_collapsed_inputs(page)
     run_all(page)
     first, last = wait_for_run(page, count, opened)
     text = outputs(page)
