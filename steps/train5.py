@@ -70,9 +70,9 @@ with open(path, "rb") as f:
 try:
     text = raw.decode("utf-8-sig")  # "-sig": the byte-order mark some Windows editors put first is not a character
 except UnicodeDecodeError as e:
-    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 and run again")
+    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
 if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
-    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 and run again")
+    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
 docs = [line.strip() for line in text.strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
 if not docs:
     sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")

@@ -4,6 +4,7 @@ import contextlib
 import io
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,9 @@ def run_notebook(nb, **knobs):
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
     client.execute(env=environment(knobs))
     return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
+
+
+# make and /bin/sh stand-ins: what a Windows machine without make does not have (it runs the README's
+# "Without make" commands instead, which tests/test_tools.py runs as their POSIX equivalents).
+posix_make = pytest.mark.skipif(os.name == "nt" or shutil.which("make") is None,
+                                reason="needs make and a POSIX shell (on Windows: the README's 'Without make' commands)")

@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from stepkit import ROOT
+from stepkit import ROOT, posix_make
+
+pytestmark = posix_make  # make -n with a /bin/sh stand-in for `id`
 
 
 def make_n(target, uid, tmp_path):

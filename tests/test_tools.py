@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, write
+from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, posix_make, write
 
 sys.path.insert(0, str(ROOT / "tools"))
 import check_full  # noqa: E402
@@ -21,6 +21,8 @@ import run_tests  # noqa: E402
 
 
 def make(*args):
+    if os.name == "nt" or shutil.which("make") is None:
+        pytest.skip("needs make (on Windows: the README's 'Without make' commands, tested below)")
     return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], capture_output=True, text=True)
 
 
@@ -273,6 +275,7 @@ def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
 
 # --- make never changes the machine behind a learner's back -----------------------------------------
 
+@posix_make
 @pytest.mark.parametrize("told", [False, True], ids=["not-told", "INSTALL_CHROMIUM=1"])
 def test_make_installs_chromium_only_when_told(tmp_path, told):
     """`make docs-check` needs chromium (through `make chromium`): where there is none, it says how to get

@@ -52,9 +52,10 @@ def bench_range(steps):
     return f"{min(walls):.0f}–{max(walls):.0f} s"
 
 
-def speedup():
-    """How many times faster than the baseline commit, side by side: `10–15×`."""
-    ratios = [r["before_wall"] / r["wall"] for r in bench_rows(bench.SIDE_BY_SIDE).values()]
+def speedup(steps):
+    """How many times faster steps a-b run than in the baseline commit, side by side: `10–15×`."""
+    first, last = (int(n) for n in steps.split("-"))
+    ratios = [r["before_wall"] / r["wall"] for n, r in bench_rows(bench.SIDE_BY_SIDE).items() if first <= n <= last]
     return f"{min(ratios):.0f}–{max(ratios):.0f}×"
 
 

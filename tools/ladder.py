@@ -165,15 +165,10 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
     rows, began = [], time.perf_counter()
     for n in only or step_numbers():
         progress(f"train{n}: training ({num_steps or 'default'} steps) …")
-        was_enabled = gc.isenabled()
-        try:
-            env, output, recorder, wall = run_step(n, knobs)
-            started = time.perf_counter()
-            scores = held_out(env, heldout)  # the autograd steps switched the cycle collector off: fine here too
-            evaluation = time.perf_counter() - started
-        finally:
-            if was_enabled:
-                gc.enable()
+        env, output, recorder, wall = run_step(n, knobs)
+        started = time.perf_counter()
+        scores = held_out(env, heldout)
+        evaluation = time.perf_counter() - started
         losses = recorder.losses
         row = {"step": n, "file": f"steps/train{n}.py", "title": diff.title(n), "idea": idea(n),
                "params": len(env["params"]) if "params" in env else None,

@@ -6,8 +6,8 @@
     .venv-lite/bin/python tools/lite.py --lock     # maintainers: re-pin lite/lock.json from the registries
 
 The site is JupyterLite (jupyterlite-core and jupyterlite-pyodide-kernel, pinned in
-requirements-lite.txt, run from .venv-lite) with the lesson notebooks, the student notebooks,
-tools/check.py and data/names.txt as its files. Python itself is Pyodide, served from the site's
+requirements-lite.txt, run from .venv-lite) with the lesson notebooks, the student notebooks
+(which carry their checkers) and data/names.txt as its files. Python itself is Pyodide, served from the site's
 static/pyodide/: the npm package `pyodide` (the version the kernel expects) holds the runtime, and
 the pure wheels the kernel installs when it starts (micropip, ipython, jedi and what they need)
 come from PyPI; the trimmed pyodide-lock.json names only those, with their PyPI sha256. `comm`,
@@ -54,8 +54,8 @@ PYODIDE_LOCK = "pyodide-lock.json"
 LOCK_ROOTS = ("micropip", "ipython", "jedi")
 PIPLITE_EXTRAS = ("comm",)  # needed by pyodide-kernel, not in Pyodide's lock: served as piplite wheels
 # The site's files: (source in the repo, path on the site). Notebooks run in /drive/notebooks, so the
-# steps find ../data/names.txt and the student notebooks find ../tools/check.py, as in the repo.
-CONTENTS = (("notebooks", "notebooks"), ("data/names.txt", "data/names.txt"), ("tools/check.py", "tools/check.py"))
+# steps find ../data/names.txt, as in the repo.
+CONTENTS = (("notebooks", "notebooks"), ("data/names.txt", "data/names.txt"))
 
 
 class LiteError(Exception):

@@ -36,7 +36,7 @@ from project import command_line, pinned_environment, positive_int, step_numbers
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
-# The lines a step prints that must match natively (CONVENTIONS.md: printed output).
+# The lines a step prints that must match natively (the README's "The steps": what every step prints).
 COMPARED = re.compile(r"^(num docs: |vocab size: |num params: |step +\d+ / +\d+ \| loss |sample +\d+: )")
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
 

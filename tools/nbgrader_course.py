@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from project import command_line, pinned_environment
+from project import command_line, pinned_environment, without_knobs
 
 with pinned_environment():
     import nbformat
@@ -42,7 +42,7 @@ CONFIG = '''\
 # nbgrader's configuration for the microgpt course (written by `make nbgrader`).
 c = get_config()
 c.CourseDirectory.course_id = "microgpt"
-c.Execute.timeout = 600  # seconds per cell: a full training cell runs for a minute or so
+c.Execute.timeout = 600  # seconds per cell, room for a full-length training cell
 '''
 # The autograder runs every notebook in quick mode (the checks do not depend on it), offline.
 QUICK = {"NUM_STEPS": "2", "NUM_SAMPLES": "1"}
@@ -182,10 +182,10 @@ def grade_check(steps, keep=None):
     bin = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH (and so do we, through its API)
     os.environ["PATH"] = bin + os.pathsep + os.environ.get("PATH", "")
     course = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="grade-check-"))
-    if course.exists():
-        shutil.rmtree(course)
+    if keep and course.exists() and any(course.iterdir()):
+        sys.exit(f"error: {course} already exists and is not empty: give --keep a new folder")
     write_course(course)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATASET", "NUM_STEPS", "STOP_AFTER")}
+    env = without_knobs(os.environ)  # no knob of the teacher's shell reaches the autograder
     env.update(QUICK, NAMES_URL=NAMES.as_uri())  # never the network
     rows, problems = [], []
     try:

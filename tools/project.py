@@ -29,7 +29,7 @@ DATASET = ROOT / "data" / "names.txt"  # where the steps fetch the dataset to, a
 SHARED = ROOT.parent / "shared"
 SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
 GOLDEN_REFERENCE_LOG = ROOT / "tests" / "golden" / "train5.log"  # the copy kept in the repo
-# The environment variables a step reads (the README's and CONVENTIONS.md's table).
+# The environment variables a step reads (the README's table of knobs).
 KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
 
 
