@@ -50,7 +50,7 @@ def test_committed_ladder_md_has_a_row_of_finite_numbers_per_step():
     assert [re.match(r"\[train(\d+)\]", r[0]).group(1) for r in rows] == [str(n) for n in STEPS]
     for row in rows:
         numbers = [float(cell.rstrip(" s")) for cell in row[3:7]]
-        assert all(math.isfinite(x) and x > 0 for x in numbers), row
+        assert all(math.isfinite(x) for x in numbers) and min(numbers[:3]) > 0 and numbers[3] >= 0, row  # train0 takes 0.0 s
         assert numbers[2] == pytest.approx(math.exp(numbers[1]), abs=0.01)  # perplexity = exp(held-out loss)
 
 
