@@ -547,31 +547,20 @@ def printed(cell):
 
 def filled(n):
     """The student notebook with every blank filled in with the step's solution, as a student would."""
-    nb = nbformat.read(exercises.notebook_path(n), as_version=4)
-    solutions = [r.code for _, _, parts in exercises.exercises(n) for r in parts]
-    for cell in nb.cells:
-        lines = cell.source.split("\n")
-        while exercises.STUB in [line.strip() for line in lines]:
-            i = [line.strip() for line in lines].index(exercises.STUB)
-            assert lines[i + 1].strip().startswith("raise NotImplementedError(")
-            lines[i:i + 2] = solutions.pop(0).split("\n")
-        cell.source = "\n".join(lines)
-    assert solutions == []
-    return nb
+    return exercises.fill(nbformat.read(exercises.notebook_path(n), as_version=4), exercises.solutions(n))
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     """Every student notebook run as a student opens it (a fresh kernel, cwd notebooks/exercises/),
-    once as handed out and once filled in, one at a time; and train0's alone in a folder with just
-    check.py and names.txt next to it (an nbgrader release). {(step, kind): (nb, error)}."""
+    once as handed out and once filled in, one at a time; and train0's alone in a folder with only
+    names.txt next to it (its checkers are in its setup cell). {(step, kind): (nb, error)}."""
     from nbclient import NotebookClient
 
     as_handed_out = environment(NOTEBOOK_KNOBS)
     if (ROOT / "data" / "names.txt").is_file():
         del as_handed_out["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
     elsewhere = tmp_path_factory.mktemp("release")
-    shutil.copy(ROOT / "tools" / "check.py", elsewhere)
     shutil.copy(environment({})["DATASET"], elsewhere / "names.txt")
     alone = {k: v for k, v in as_handed_out.items() if k != "DATASET"}
     jobs = {}
