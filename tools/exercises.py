@@ -190,28 +190,31 @@ def regions(source, table, where="source"):
         if function is None:
             continue
         body = function.body
-        docstring = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str)
-        inside = range(body[0].end_lineno if docstring else function.body[0].lineno - 1, function.end_lineno)
+        docstring = ast.get_docstring(function) is not None
+        inside = range(body[0].end_lineno if docstring else body[0].lineno - 1, function.end_lineno)
         if docstring and len(body) == 1:
             raise MarkerError(f"{where}: {name} has nothing but its docstring to take out")
+
+        def at(prefix, after):
+            """The first line from `after` on, inside the function, that starts with `prefix`."""
+            for i in range(after, inside.stop):
+                if lines[i].strip().startswith(prefix):
+                    return i
+            raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises.py TABLE)")
+
         for part in exercise.parts:
             if part.first is None:
                 begin = inside.start
                 while not lines[begin].strip():
                     begin += 1
-                if docstring is False:  # comments above the first statement belong to the blank too
+                if not docstring:  # comments above the first statement belong to the blank too
                     while begin > function.lineno and lines[begin - 1].strip().startswith("#"):
                         begin -= 1
                 end = inside.stop - 1
             else:
-                def at(prefix, after):
-                    for i in range(after, inside.stop):
-                        if lines[i].strip().startswith(prefix):
-                            return i
-                    raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises.py TABLE)")
                 begin = at(part.first, inside.start)
-                end = ends.get(at(part.last, begin) + 1, at(part.last, begin) + 1) - 1
+                last = at(part.last, begin)
+                end = ends.get(last + 1, last + 1) - 1  # the whole statement that starts there
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
             if '"' in part.hint or "\\" in part.hint:
                 raise MarkerError(f"{where}: the hint of {name} may not contain double quotes or backslashes")
