@@ -19,29 +19,19 @@ and check that the two agree before training.
 import math
 import os
 import random
-import subprocess
+import runpy
 import sys
 
 random.seed(42)  # one seed for the whole run: same shuffle, same init, same samples every time
-if hasattr(sys.stdout, "reconfigure"):  # a console that cannot show a character (Windows' cp1252) shows \xe9, not a traceback
-    sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def knob(name, default):
-    """A hyperparameter that the environment may override, e.g. NUM_STEPS=20 (quick mode)."""
-    value = os.environ.get(name, str(default)).strip()
+    """A hyperparameter the environment may override, e.g. NUM_STEPS=20 (quick mode); an empty one is unset."""
+    value = os.environ.get(name, "").strip() or str(default)
     if not value.isdecimal() or int(value) <= 0:
         sys.exit(f"error: {name} must be a positive integer, got {value!r}")
     return int(value)
 
-
-NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
-STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
-if STOP_AFTER > NUM_STEPS:
-    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
-BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest name we sample
-NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
-N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 
 # %% [markdown]
 # ## Dataset
@@ -54,23 +44,11 @@ N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__" in globals() else os.path.abspath("..")
 path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
-if not os.environ.get("DATASET") and not os.path.exists(path) and subprocess.call([sys.executable, os.path.join(root, "tools", "dataset.py"), path]):
-    sys.exit(1)  # tools/dataset.py has already said what went wrong and what to do
-if os.path.isdir(path):
-    sys.exit(f"error: dataset {path} is a folder (DATASET must name a text file with one name per line)")
-if not os.path.isfile(path):
-    sys.exit(f"error: dataset {path} not found (DATASET must name a text file with one name per line)")
-with open(path, "rb") as f:
-    raw = f.read()
-try:
-    text = raw.decode("utf-8-sig")  # "-sig": the byte-order mark some Windows editors put first is not a character
-except UnicodeDecodeError as e:
-    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
-if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
-    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
-docs = [line.strip() for line in text.strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
-if not docs:
-    sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")
+helper = os.path.join(root, "tools", "dataset.py")  # plumbing, not lesson: fetches and checks the file, the knobs, --help
+if os.path.exists(helper):  # (a notebook on its own has no tools/: its setup cell has done the same)
+    runpy.run_path(helper)["prepare"](path, knob)
+with open(path, encoding="utf-8-sig") as f:  # "-sig": the byte-order mark some Windows editors put first is not a character
+    docs = [line.strip() for line in f.read().strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
 random.shuffle(docs)
 print(f"num docs: {len(docs)}")
 
@@ -95,6 +73,9 @@ print(f"vocab size: {vocab_size}")
 # Try this: count them by hand, 27·16 + 64·16 + 27·64. Does it match `num params`?
 
 # %%
+N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
+
+
 def matrix(nout, nin, std=0.08):
     return [[random.gauss(0, std) for _ in range(nin)] for _ in range(nout)]
 
@@ -204,6 +185,22 @@ def analytic_gradient(tokens):
         grad["wte"][token] = [g + d for g, d in zip(grad["wte"][token], dx)]
     return (1 / n) * sum(losses), [g for mat in grad.values() for row in mat for g in row]
 
+# %% [markdown]
+# ## Training
+# For each name: run the model over its tokens, average $-\log p(\text{next token})$, compute
+# its gradient by hand, and take one SGD step, $p \leftarrow p - \eta_t \, \partial L / \partial p$.
+# Before the first step, the two gradients of the section above are compared on the first name:
+# the `gradient check` line prints both losses (the same number) and the largest difference
+# between a numerical and an analytic gradient: about $10^{-9}$ when the chain rule is right, so it prints
+# as `max diff 0.00000000`; a mistake shows in the first decimals.
+#
+# Try this: set `learning_rate` to 10, then to 0.1. What happens to the loss?
+
+# %%
+NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
+STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
+if STOP_AFTER > NUM_STEPS:
+    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
 
 tokens = [BOS] + [chars.index(ch) for ch in docs[0]] + [BOS]
 every = max(1, 1000 // NUM_STEPS)  # 1 in a full run: every parameter
@@ -212,15 +209,6 @@ loss_a, grad_a = analytic_gradient(tokens)
 max_diff = max(abs(gn - ga) for gn, ga in zip(grad_n, grad_a[::every]))
 print(f"gradient check | loss_n {loss_n:.6f} | loss_a {loss_a:.6f} | max diff {max_diff:.8f}")
 
-
-# %% [markdown]
-# ## Training
-# For each name: run the model over its tokens, average $-\log p(\text{next token})$, compute
-# its gradient by hand, and take one SGD step, $p \leftarrow p - \eta_t \, \partial L / \partial p$.
-#
-# Try this: set `learning_rate` to 10, then to 0.1. What happens to the loss?
-
-# %%
 learning_rate = 1.0
 for step in range(STOP_AFTER):
     doc = docs[step % len(docs)]
@@ -239,6 +227,8 @@ for step in range(STOP_AFTER):
 # Try this: sample at temperature 1.0, then 0.2. What changes?
 
 # %%
+BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest name we sample
+NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
 temperature = 0.5
 print("\n--- inference (new, hallucinated names) ---")
 for i in range(NUM_SAMPLES):

@@ -17,29 +17,19 @@ automatically. The gradient code of step 1 disappears.
 import math
 import os
 import random
-import subprocess
+import runpy
 import sys
 
 random.seed(42)  # one seed for the whole run: same shuffle, same init, same samples every time
-if hasattr(sys.stdout, "reconfigure"):  # a console that cannot show a character (Windows' cp1252) shows \xe9, not a traceback
-    sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def knob(name, default):
-    """A hyperparameter that the environment may override, e.g. NUM_STEPS=20 (quick mode)."""
-    value = os.environ.get(name, str(default)).strip()
+    """A hyperparameter the environment may override, e.g. NUM_STEPS=20 (quick mode); an empty one is unset."""
+    value = os.environ.get(name, "").strip() or str(default)
     if not value.isdecimal() or int(value) <= 0:
         sys.exit(f"error: {name} must be a positive integer, got {value!r}")
     return int(value)
 
-
-NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
-STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
-if STOP_AFTER > NUM_STEPS:
-    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
-BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest name we sample
-NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
-N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 
 # %% [markdown]
 # ## Dataset
@@ -52,23 +42,11 @@ N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__" in globals() else os.path.abspath("..")
 path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
-if not os.environ.get("DATASET") and not os.path.exists(path) and subprocess.call([sys.executable, os.path.join(root, "tools", "dataset.py"), path]):
-    sys.exit(1)  # tools/dataset.py has already said what went wrong and what to do
-if os.path.isdir(path):
-    sys.exit(f"error: dataset {path} is a folder (DATASET must name a text file with one name per line)")
-if not os.path.isfile(path):
-    sys.exit(f"error: dataset {path} not found (DATASET must name a text file with one name per line)")
-with open(path, "rb") as f:
-    raw = f.read()
-try:
-    text = raw.decode("utf-8-sig")  # "-sig": the byte-order mark some Windows editors put first is not a character
-except UnicodeDecodeError as e:
-    sys.exit(f"error: dataset {path} is not UTF-8 text (byte {e.start} is 0x{raw[e.start]:02x}): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
-if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
-    sys.exit(f"error: dataset {path} is not UTF-8 text (it has NUL bytes): save it as UTF-8 (Notepad: File, Save as, Encoding UTF-8) and run again")
-docs = [line.strip() for line in text.strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
-if not docs:
-    sys.exit(f"error: dataset {path} has no names in it (it is empty or only blank lines)")
+helper = os.path.join(root, "tools", "dataset.py")  # plumbing, not lesson: fetches and checks the file, the knobs, --help
+if os.path.exists(helper):  # (a notebook on its own has no tools/: its setup cell has done the same)
+    runpy.run_path(helper)["prepare"](path, knob)
+with open(path, encoding="utf-8-sig") as f:  # "-sig": the byte-order mark some Windows editors put first is not a character
+    docs = [line.strip() for line in f.read().strip().split("\n") if line.strip()]  # strip() also drops Windows' \r
 random.shuffle(docs)
 print(f"num docs: {len(docs)}")
 
@@ -207,6 +185,9 @@ sys.setrecursionlimit(10_000)
 # Try this: count them by hand, 27·16 + 64·16 + 27·64. Does it match `num params`?
 
 # %%
+N_EMBD = knob("N_EMBD", 16)  # the width of every vector inside the model
+
+
 def matrix(nout, nin, std=0.08):
     return [[Value(random.gauss(0, std)) for _ in range(nin)] for _ in range(nout)]
 
@@ -251,6 +232,11 @@ def model(token):
 # Try this: count the `Value`s one name's loss is made of (follow `children` from `loss`, each node once). How many nodes does one step build?
 
 # %%
+NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step
+STOP_AFTER = knob("STOP_AFTER", NUM_STEPS)  # end the loop early, leaving everything else as is
+if STOP_AFTER > NUM_STEPS:
+    sys.exit(f"error: STOP_AFTER ({STOP_AFTER}) must not be larger than NUM_STEPS ({NUM_STEPS}): it ends a run early, it cannot make it longer")
+
 learning_rate = 1.0
 for step in range(STOP_AFTER):
     doc = docs[step % len(docs)]
@@ -276,6 +262,8 @@ for step in range(STOP_AFTER):
 # Try this: sample at temperature 1.0, then 0.2. What changes?
 
 # %%
+BLOCK_SIZE = knob("BLOCK_SIZE", 16)  # the longest name we sample
+NUM_SAMPLES = knob("NUM_SAMPLES", 20)  # names to sample at the end
 temperature = 0.5
 print("\n--- inference (new, hallucinated names) ---")
 for i in range(NUM_SAMPLES):

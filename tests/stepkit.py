@@ -65,6 +65,16 @@ def execute(step, **knobs):
     return env, out.getvalue()
 
 
+def one_clear_line(result, *phrases):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in lines[0], lines[0]
+    return lines[0]
+
+
 def losses(output):
     return [float(line.rsplit(" ", 1)[1]) for line in output.splitlines() if line.startswith("step ")]
 

@@ -10,20 +10,10 @@ import sys
 
 import pytest
 
-from stepkit import OFFLINE_URL, ROOT, names_txt, run, samples, step_numbers, write
+from stepkit import OFFLINE_URL, ROOT, losses, names_txt, one_clear_line, run, samples, step_numbers, write
 
 sys.path.insert(0, str(ROOT / "tools"))
 import dataset  # noqa: E402
-
-
-def one_clear_line(result, *phrases):
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, result.stderr
-    for phrase in phrases:
-        assert phrase in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture
@@ -62,11 +52,50 @@ def test_checksum_mismatch_saves_nothing(fresh_clone, tmp_path):
     assert leftovers(fresh_clone / "data") == []
 
 
-def test_a_wrong_existing_file_is_reported_not_deleted(tmp_path):
+HTML_PAGE = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>makemore/names.txt</title></head>\n<body>emma</body></html>\n"
+
+
+def test_a_web_page_saved_as_names_txt_stops_every_step_with_what_it_is(fresh_clone):
+    (fresh_clone / "data").mkdir()
+    saved = write(fresh_clone / "data" / "names.txt", HTML_PAGE)
+    result = run_without_dataset(fresh_clone, OFFLINE_URL)
+    one_clear_line(result, "not the names.txt the steps learn from", f"an HTML page ({len(HTML_PAGE)} bytes)",
+                   "make data", "delete it and run again")
+    assert result.stdout == "" and saved.read_text() == HTML_PAGE  # nothing trained, nothing deleted
+
+
+@pytest.mark.parametrize("data,what", [(b"", "an empty file"), (b"emma\nolivia\n", "a text file of 2 lines (12 bytes)"),
+                                       (b"version https://git-lfs.github.com/spec/v1\n", "a Git LFS pointer")])
+def test_a_wrong_names_txt_is_described(data, what):
+    assert what in dataset.describe(data)
+
+
+def test_names_txt_saved_by_a_windows_tool_is_still_names_txt(fresh_clone):
+    windows = names_txt().read_bytes().replace(b"\n", b"\r\n")
+    (fresh_clone / "data").mkdir()
+    (fresh_clone / "data" / "names.txt").write_bytes(b"\xef\xbb\xbf" + windows)
+    result = run_without_dataset(fresh_clone, OFFLINE_URL)
+    assert result.returncode == 0 and "num docs: 32033" in result.stdout, result.stderr
+
+
+def test_make_data_replaces_a_wrong_file_and_keeps_it(tmp_path):
+    mine = write(tmp_path / "names.txt", HTML_PAGE)
+    result = run_tool(str(mine), url=names_txt().as_uri())
+    assert result.returncode == 0, result.stderr
+    assert mine.read_bytes() == names_txt().read_bytes()
+    assert (tmp_path / "names.txt.bad").read_text() == HTML_PAGE
+    assert "kept the file that was there" in result.stderr
+
+
+def test_make_data_offline_leaves_a_wrong_file_alone(tmp_path):
     mine = write(tmp_path / "names.txt", "my own names\n")
-    result = run_tool(str(mine))
-    one_clear_line(result, "not the expected names.txt", "Move it away")
-    assert mine.read_text() == "my own names\n"
+    one_clear_line(run_tool(str(mine)), "could not download", "by hand")
+    assert mine.read_text() == "my own names\n" and leftovers(tmp_path) == ["names.txt"]
+
+
+def test_an_html_page_of_ones_own_is_refused(tmp_path):
+    result = run(0, DATASET=write(tmp_path / "page.html", HTML_PAGE))
+    one_clear_line(result, "is an HTML page, not one name per line", "Raw")
 
 
 def test_an_existing_verified_file_is_not_downloaded_again(tmp_path):
@@ -136,8 +165,8 @@ def run_without_dataset(clone, url):
                           capture_output=True, text=True, timeout=120)
 
 
-def run_tool(*args):
-    env = dict(os.environ, NAMES_URL=OFFLINE_URL)
+def run_tool(*args, url=OFFLINE_URL):
+    env = dict(os.environ, NAMES_URL=url)
     return subprocess.run([sys.executable, str(ROOT / "tools" / "dataset.py"), *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -189,7 +218,7 @@ def test_a_folder_says_it_is_a_folder(n, tmp_path):
 def test_stop_after_past_num_steps_is_refused(n):
     result = run(n, NUM_STEPS=100, STOP_AFTER=400)
     one_clear_line(result, "STOP_AFTER (400)", "NUM_STEPS (100)")
-    assert result.stdout == ""  # refused before anything is read or trained
+    assert not losses(result.stdout)  # refused before anything is trained
 
 
 @pytest.mark.parametrize("value", ["²", "1e3", "+5", "٣x"])

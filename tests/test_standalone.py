@@ -110,7 +110,9 @@ def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     nb.cells.insert(2, new_code_cell('import os\nos.environ["NUM_STEPS"] = "abc"', id="bad-knob"))
     nb, error = execute_alone(nb, tmp_path / "lab", names=True)
     assert error is not None
-    assert one_error_line(nb, f"train{STEPS[-1]}-01") == "error: NUM_STEPS must be a positive integer, got 'abc'"
+    # alone, without tools/dataset.py, the knob is read where the step reads it: the training cell
+    (reads,) = [cell.id for cell in nb.cells if cell.source.startswith('NUM_STEPS = knob(')]
+    assert one_error_line(nb, reads) == "error: NUM_STEPS must be a positive integer, got 'abc'"
     # while a script run keeps its one line on stderr and its exit status
     result = run(STEPS[-1], NUM_STEPS="abc")
     assert (result.returncode, result.stderr) == (1, "error: NUM_STEPS must be a positive integer, got 'abc'\n")
@@ -120,7 +122,8 @@ def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
     nb, error = execute_alone(exercises.notebook(STEPS[0]), tmp_path / "offline")
     assert error is not None
     line = one_error_line(nb, f"train{STEPS[0]}-setup")
-    assert line.startswith(f"error: could not download {OFFLINE_URL}") and "by hand" in line, line
+    assert line.startswith(f"error: could not download {OFFLINE_URL}"), line
+    assert "In a notebook:" in line and "beside this notebook" in line and 'os.environ["DATASET"]' in line, line
     assert sorted(p.name for p in (tmp_path / "offline").iterdir()) == ["alone.ipynb"]  # nothing half-written
 
 
@@ -130,5 +133,5 @@ def test_setup_cell_is_collapsed_and_carries_the_modules(kind):
     (setup,) = [cell for cell in nb.cells if cell.id == "train0-setup"]
     assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
     assert setup.source.startswith("# @title ")
-    assert standalone.copied("dataset") in setup.source and "from project import" not in setup.source
+    assert standalone.copied("dataset") in setup.source and "\nfrom project import" not in setup.source
     assert (standalone.copied("check") in setup.source) == (kind == "student")
