@@ -8,6 +8,7 @@ A figure in a Markdown file sits between two HTML comments, which a rendered pag
 The name says which function of FIGURES below writes it, from:
   docs/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the ladder takes)
   docs/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the baseline)
+  docs/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on disk)
   steps/trainN.py                   their code lines and the changed code lines of each diff (tools/diff.py)
   tools/exercises.py                the exercises and their minutes
   tools/dataset.py                  the size of names.txt
@@ -72,6 +73,16 @@ def ladder_table():
     return ladder.table(ladder.load(), link=lambda r: f"[train{r['step']}]({r['file']})", wall=False)
 
 
+def setup_time():
+    """How long building .venv took (the first `make test`, before its tests): `about 40 s`."""
+    return bench.about(bench.load(bench.SETUP)["seconds"])
+
+
+def setup_size():
+    """What .venv takes on disk, to the nearest 10 MB: `320 MB`."""
+    return f"{round(bench.load(bench.SETUP)['mb'], -1):.0f} MB"
+
+
 def code_lines(step=None):
     """The code lines of a step (the last by default): no docstrings, comments or blank lines."""
     return str(len(diff.code_lines(diff.read(int(step) if step else diff.steps()[-1]))))
@@ -105,12 +116,14 @@ def dataset_size():
 FIGURES = {
     "bench-wall": bench_wall, "bench-range": bench_range, "speedup": speedup,
     "ladder-intro": ladder_intro, "ladder-table": ladder_table,
+    "setup-time": setup_time, "setup-size": setup_size,
     "code-lines": code_lines, "diff-table": diff_table,
     "exercises": exercises_summary, "dataset-size": dataset_size,
 }
 GENERATED = {  # whole files, written from their JSON
     "docs/ladder.md": lambda: ladder.markdown(ladder.load()),
-    "docs/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE)),
+    "docs/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE),
+                                            bench.load(bench.SETUP)),
 }
 
 
