@@ -11,12 +11,13 @@ import sys
 
 import pytest
 
-from stepkit import ROOT, SHARED_REFERENCE_LOG, names_txt
+from stepkit import REFERENCE_LOG, ROOT, SHARED_REFERENCE_LOG, names_txt
 
 sys.path.insert(0, str(ROOT / "tools"))
 import bench  # noqa: E402
 import diff  # noqa: E402
 import figures  # noqa: E402
+import ladder  # noqa: E402
 import run_tests  # noqa: E402
 
 SHARED = SHARED_REFERENCE_LOG.parent  # ../shared/reference: in CI only (tools/project.py says where)
@@ -99,6 +100,23 @@ def test_a_partial_bench_writes_nothing_unless_told_where(tmp_path, monkeypatch,
     monkeypatch.setattr(bench, "DOCS", str(tmp_path))
     assert bench.main(["--only", "3", "--steps", "2"]) == 0
     assert list(tmp_path.iterdir()) == [] and "| train3 | 2 | 1.0 |" in capsys.readouterr().out
+
+
+def test_my_numbers_differ_shows_the_last_lines_of_a_full_run():
+    """What a learner compares a `make step5` with: its last lines exactly, and why the ladder's train
+    loss is another number than the last line's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**My numbers differ.**", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(.*?)^```$", section, re.S | re.M).group(1).splitlines()
+    log = REFERENCE_LOG.read_text(encoding="utf-8").splitlines()
+    assert block == log[-len(block):], "the README's lines are not the last lines of the reference log"
+    assert [line.split(" |")[0] for line in block[:3]] == ["step  999 / 1000", "step 1000 / 1000", ""]
+    assert block[3] == "--- inference (new, hallucinated names) ---" and len(block[4:]) == 20
+    prose = figures.FIGURE.sub(lambda m: m["text"], section.split("```", 2)[2])
+    train5 = ladder.load()["steps"][-1]
+    last = block[1].rsplit(" ", 1)[1]
+    assert f"train5, {train5['final_train_loss']:.4f}, is not that\nlast line's {last}" in prose
+    assert f"the mean of the last {ladder.LAST} step losses" in prose
 
 
 def test_bench_setup_builds_a_fresh_venv_as_a_learner_would_and_records_it(tmp_path, monkeypatch, capsys):
