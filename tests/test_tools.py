@@ -65,6 +65,14 @@ def test_each_idea_costs_no_more_code_than_the_reference_diffs():
         assert 0 < diff.count(n) <= limit, f"train{n - 1} -> train{n}: {diff.count(n)} changed code lines"
 
 
+def test_the_readme_says_what_the_diff_tables_reference_column_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table_on = readme.split("<!-- fig diff-table -->", 1)[1]
+    below = table_on.split("<!-- /fig -->", 1)[1].strip().split("\n\n")[0]
+    assert below.startswith("*The reference's* is the same count for the reference progression"), below
+    assert "tools/diff.py" in below  # where REFERENCE_COUNT quotes them from the specification
+
+
 def test_make_lists_its_verbs():
     out = make().stdout
     for verb in ("step0", "diff1", "diffs", "test", "notebooks", "lab", "exercises", "docs", "ladder", "check-full", "bench", "clean"):
@@ -271,6 +279,21 @@ def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_the_quick_mode_paragraph_says_how_to_clear_a_knob_in_bash():
+    """`NUM_STEPS=50 python3 …` lasts one command, `export` until `unset`: as the README says, in a shell."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("**Quick mode.**", 1)[1].split("\n\n", 1)[0]
+    for words in ("`NUM_STEPS=50 python3 steps/train3.py`", "one command only", "`export NUM_STEPS=50`",
+                  "`unset NUM_STEPS`"):
+        assert words in paragraph, words
+    script = (f'NUM_STEPS=3 "{sys.executable}" steps/train0.py | grep -c "^step"; '
+              f'export NUM_STEPS=50; unset NUM_STEPS; "{sys.executable}" steps/train0.py | grep -c "^step"')
+    result = subprocess.run(["sh", "-c", script], cwd=ROOT, env=environment({}), capture_output=True,
+                            text=True)
+    assert result.stdout.split() == ["3", "1000"], result.stderr
 
 
 # --- building .venv: offline, one line instead of pip's noise ---------------------------------------
