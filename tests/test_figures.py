@@ -4,17 +4,21 @@ exercise table), docs/ladder.md and docs/bench.md are exactly what their JSON ge
 time, size, speed-up or line count is typed by hand outside a generated figure."""
 
 import json
+import os
+import platform
 import re
 import sys
 
 import pytest
 
-from stepkit import ROOT, SHARED_REFERENCE_LOG, names_txt
+from stepkit import REFERENCE_LOG, ROOT, SHARED_REFERENCE_LOG, names_txt
 
 sys.path.insert(0, str(ROOT / "tools"))
 import bench  # noqa: E402
 import diff  # noqa: E402
 import figures  # noqa: E402
+import ladder  # noqa: E402
+import run_tests  # noqa: E402
 
 SHARED = SHARED_REFERENCE_LOG.parent  # ../shared/reference: in CI only (tools/project.py says where)
 # What a hand-typed measurement looks like: ~N, N s / minutes / MB / KB / ×, N lines, "a few minutes".
@@ -64,7 +68,8 @@ def test_a_new_measurement_reaches_every_copy(monkeypatch):
     for row in alone["rows"]:
         row["wall"] *= 2
     side["rows"][-1]["before_wall"] = side["rows"][-1]["wall"] * 20
-    monkeypatch.setattr(bench, "load", lambda name=bench.ALONE, folder=None: alone if name == bench.ALONE else side)
+    load, new = bench.load, {bench.ALONE: alone, bench.SIDE_BY_SIDE: side}
+    monkeypatch.setattr(bench, "load", lambda name=bench.ALONE, folder=None: new.get(name) or load(name))
     want = figures.expected()
     five = alone["rows"][-1]["wall"]
     assert f"<!-- fig bench-wall:5 -->~{five:.0f} s<!-- /fig -->" in want["README.md"]
@@ -95,6 +100,71 @@ def test_a_partial_bench_writes_nothing_unless_told_where(tmp_path, monkeypatch,
     monkeypatch.setattr(bench, "DOCS", str(tmp_path))
     assert bench.main(["--only", "3", "--steps", "2"]) == 0
     assert list(tmp_path.iterdir()) == [] and "| train3 | 2 | 1.0 |" in capsys.readouterr().out
+
+
+def test_my_numbers_differ_shows_the_last_lines_of_a_full_run():
+    """What a learner compares a `make step5` with: its last lines exactly, and why the ladder's train
+    loss is another number than the last line's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**My numbers differ.**", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(.*?)^```$", section, re.S | re.M).group(1).splitlines()
+    log = REFERENCE_LOG.read_text(encoding="utf-8").splitlines()
+    assert block == log[-len(block):], "the README's lines are not the last lines of the reference log"
+    assert [line.split(" |")[0] for line in block[:3]] == ["step  999 / 1000", "step 1000 / 1000", ""]
+    assert block[3] == "--- inference (new, hallucinated names) ---" and len(block[4:]) == 20
+    prose = figures.FIGURE.sub(lambda m: m["text"], section.split("```", 2)[2])
+    train5 = ladder.load()["steps"][-1]
+    last = block[1].rsplit(" ", 1)[1]
+    assert f"train5, {train5['final_train_loss']:.4f}, is not that\nlast line's {last}" in prose
+    assert f"the mean of the last {ladder.LAST} step losses" in prose
+
+
+def test_bench_setup_builds_a_fresh_venv_as_a_learner_would_and_records_it(tmp_path, monkeypatch, capsys):
+    """`make bench BENCH_ARGS=--setup`: tools/run_tests.py's own build, into a temporary folder, with
+    pip's cache off and none of this machine's pip settings; seconds and MB into setup.json and
+    bench.md. (The build is a stand-in here: the real one needs the package index.)"""
+    built = {}
+
+    def build(venv, pip_options=(), env=None):
+        built.update(venv=venv, pip_options=list(pip_options), env=env)
+        venv.mkdir()
+        (venv / "lib.bin").write_bytes(b"x" * 2**20)  # written out, not sparse: a MB on disk
+        return None
+
+    monkeypatch.setattr(run_tests, "build", build)
+    monkeypatch.setenv("PIP_FIND_LINKS", "/somewhere/local")
+    monkeypatch.setenv("PIP_CERT", "/a/ca.pem")
+    assert bench.main(["--setup", "--out", str(tmp_path)]) == 0
+    assert built["venv"].name == ".venv" and not built["venv"].parent.exists()  # built aside, then removed
+    assert built["pip_options"] == ["--no-cache-dir"]
+    env = built["env"]
+    assert env["PIP_CONFIG_FILE"] == os.devnull and "PIP_FIND_LINKS" not in env
+    assert env["PIP_CERT"] == "/a/ca.pem"  # what it takes to reach the index stays
+    data = json.loads((tmp_path / bench.SETUP).read_text(encoding="utf-8"))
+    assert data["mb"] == pytest.approx(1, abs=0.1) and data["seconds"] >= 0
+    assert data["python"] == platform.python_version()
+    assert data["pins"] == len(run_tests.REQUIREMENTS.read_text(encoding="utf-8").split())
+    assert bench.setup_summary(data) in (tmp_path / "bench.md").read_text(encoding="utf-8")
+    assert "took 0 s to build and takes 1 MB on disk" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bench.main(["--setup", "--only", "2"])
+
+
+def test_the_readme_says_what_the_first_make_test_costs(monkeypatch):
+    """Its time and size are figures of docs/setup.json, which a new measurement rewrites."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Two commands\n", 1)[1].split("\n## ", 1)[0]
+    committed = bench.load(bench.SETUP)
+    assert f"<!-- fig setup-time -->{bench.about(committed['seconds'])}<!-- /fig -->" in section
+    assert f"<!-- fig setup-size -->{round(committed['mb'], -1):.0f} MB<!-- /fig -->" in section
+    assert "package index" in section
+    load, new = bench.load, {**committed, "seconds": 150, "mb": 401}
+    monkeypatch.setattr(bench, "load", lambda name=bench.ALONE, folder=None: new if name == bench.SETUP
+                        else load(name))
+    want = figures.expected()
+    assert "<!-- fig setup-time -->about 2 minutes<!-- /fig -->" in want["README.md"]
+    assert "<!-- fig setup-size -->400 MB<!-- /fig -->" in want["README.md"]
+    assert "took 150 s to build and takes 401 MB on disk" in want["docs/bench.md"]
 
 
 def test_the_datasets_size_in_the_readme_is_the_files():

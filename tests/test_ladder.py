@@ -12,6 +12,7 @@ import pytest
 from stepkit import ROOT, step_numbers
 
 sys.path.insert(0, str(ROOT / "tools"))
+import docs  # noqa: E402
 import ladder  # noqa: E402
 
 STEPS = step_numbers()
@@ -70,3 +71,18 @@ def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
         assert r["heldout_perplexity"] == pytest.approx(math.exp(r["heldout_loss"]))
     for name in ("loss_curves.svg", "loss_curves.png"):
         assert (DOCS / name).stat().st_size > 10_000, name
+
+
+def test_the_train_loss_column_says_it_is_a_mean_wherever_the_table_is():
+    """A full run ends on one name's loss (train5: `step 1000 / 1000 | loss 2.6497`), the column is a mean of
+    many: its header says so in the README, docs/ladder.md, the terminal and the docs site."""
+    data = ladder.load()
+    header = f"train loss, mean of last {ladder.LAST} steps"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("<!-- fig ladder-table -->\n", 1)[1]
+    tables = {"README.md": readme, "docs/ladder.md": (DOCS / "ladder.md").read_text(encoding="utf-8"),
+              "terminal": ladder.table(data, link=lambda r: f"train{r['step']}")}
+    for where, text in tables.items():
+        head = next(line for line in text.splitlines() if line.startswith("| step |"))
+        assert f"| {header} |" in head, f"{where}: {head}"
+    assert f"<th>{header}</th>" in docs.ladder_table(data)
+    assert "final train loss" not in (DOCS / "ladder.md").read_text(encoding="utf-8") + docs.definitions(data)

@@ -65,6 +65,14 @@ def test_each_idea_costs_no_more_code_than_the_reference_diffs():
         assert 0 < diff.count(n) <= limit, f"train{n - 1} -> train{n}: {diff.count(n)} changed code lines"
 
 
+def test_the_readme_says_what_the_diff_tables_reference_column_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table_on = readme.split("<!-- fig diff-table -->", 1)[1]
+    below = table_on.split("<!-- /fig -->", 1)[1].strip().split("\n\n")[0]
+    assert below.startswith("*The reference's* is the same count for the reference progression"), below
+    assert "tools/diff.py" in below  # where REFERENCE_COUNT quotes them from the specification
+
+
 def test_make_lists_its_verbs():
     out = make().stdout
     for verb in ("step0", "diff1", "diffs", "test", "notebooks", "lab", "exercises", "docs", "ladder", "check-full", "bench", "clean"):
@@ -271,6 +279,71 @@ def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_the_quick_mode_paragraph_says_how_to_clear_a_knob_in_bash():
+    """`NUM_STEPS=50 python3 …` lasts one command, `export` until `unset`: as the README says, in a shell."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("**Quick mode.**", 1)[1].split("\n\n", 1)[0]
+    for words in ("`NUM_STEPS=50 python3 steps/train3.py`", "one command only", "`export NUM_STEPS=50`",
+                  "`unset NUM_STEPS`"):
+        assert words in paragraph, words
+    script = (f'NUM_STEPS=3 "{sys.executable}" steps/train0.py | grep -c "^step"; '
+              f'export NUM_STEPS=50; unset NUM_STEPS; "{sys.executable}" steps/train0.py | grep -c "^step"')
+    result = subprocess.run(["sh", "-c", script], cwd=ROOT, env=environment({}), capture_output=True,
+                            text=True)
+    assert result.stdout.split() == ["3", "1000"], result.stderr
+
+
+# --- building .venv: offline, one line instead of pip's noise ---------------------------------------
+
+def dead_index(monkeypatch, tmp_path):
+    """pip pointed at a closed port, with no cache and none of this machine's pip settings: offline."""
+    monkeypatch.setattr(run_tests, "VENV", tmp_path / ".venv")  # never the worktree's own .venv
+    monkeypatch.setattr(run_tests, "up_to_date", lambda: False)
+    for name in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    for name, value in {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_CACHE_DIR": "1",
+                        "PIP_CONFIG_FILE": os.devnull, "PIP_RETRIES": "1"}.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_building_the_venv_offline_says_so_in_one_line(monkeypatch, tmp_path, capfd):
+    dead_index(monkeypatch, tmp_path)
+    built = run_tests.BUILT.stat().st_mtime_ns if run_tests.BUILT.exists() else None
+    assert run_tests.main(["--venv"]) == 1
+    out, err = capfd.readouterr()
+    assert out == f"building .venv{os.sep} from requirements.txt (once, from the package index) …\n"
+    assert err == run_tests.offline_error(tmp_path / ".venv") + "\n"  # one line, no pip
+    assert err.startswith("error: building .venv needs the package index (pypi.org) once, and it cannot be")
+    assert not (tmp_path / ".venv" / ".installed").exists()
+    assert (run_tests.BUILT.stat().st_mtime_ns if run_tests.BUILT.exists() else None) == built
+
+
+def test_another_pip_failure_is_shown_in_full(monkeypatch, tmp_path, capfd):
+    dead_index(monkeypatch, tmp_path)
+    bad = write(tmp_path / "requirements.txt", "not a requirement !!\n")
+    monkeypatch.setattr(run_tests, "REQUIREMENTS", bad)
+    assert run_tests.main(["--venv"]) == 1
+    err = capfd.readouterr().err
+    assert "ERROR: Invalid requirement: 'not a requirement !!'" in err
+    assert err.endswith("error: installing requirements.txt into .venv failed (see above); "
+                        "run this again to retry\n")
+
+
+def test_only_an_unreachable_index_counts_as_offline():
+    refused = ("WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
+               "after connection broken by 'NewConnectionError('<…>: Failed to establish a new connection: "
+               "[Errno 111] Connection refused')': /simple/asttokens/\n")
+    missing = ("ERROR: Could not find a version that satisfies the requirement asttokens==3.0.2 "
+               "(from versions: none)\nERROR: No matching distribution found for asttokens==3.0.2\n")
+    untrusted = refused.replace("NewConnectionError", "SSLError")
+    assert run_tests.offline(refused + missing)
+    assert run_tests.offline(refused.replace("NewConnectionError", "ProxyError") + missing)
+    assert not run_tests.offline(missing)  # the index answered: a pin it does not have
+    assert not run_tests.offline(untrusted + missing)  # reached, but not trusted: pip's own words say more
+    assert not run_tests.offline(refused + missing + "ERROR: Failed building wheel for numpy\n")
 
 
 # --- make never changes the machine behind a learner's back -----------------------------------------

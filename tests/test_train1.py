@@ -5,6 +5,7 @@ import random
 import pytest
 
 from gradcheck import assert_close, central_difference
+from stepkit import ROOT
 from steptests import EveryStep, quick, tokens_of
 
 
@@ -17,6 +18,18 @@ def test_prints_a_passing_gradient_check_before_training():
     line = next(line for line in out.splitlines() if line.startswith("gradient check"))
     assert line == "gradient check | loss_n 3.297830 | loss_a 3.297830 | max diff 0.00000000"
     assert out.index("gradient check") < out.index("step    1")
+
+
+def test_the_readme_explains_the_gradient_check_line():
+    """Each field of the line, and what a good max diff looks like: the one train1 prints with the defaults."""
+    _, out = quick(1)
+    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = " ".join(readme.split("**The gradient check.**", 1)[1].split("\n\n", 1)[0].split())
+    assert "`gradient check | loss_n … | loss_a … | max diff …`" in paragraph
+    for field in ("`loss_n`", "`loss_a`", "`max diff`"):
+        assert field in paragraph, field
+    assert f"A correct gradient prints `max diff {line.rsplit(' ', 1)[1]}`" in paragraph
 
 
 def test_analytic_gradient_matches_central_differences():

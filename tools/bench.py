@@ -3,6 +3,7 @@
     python3 tools/bench.py                      # every step with its defaults, one after the other
     python3 tools/bench.py --baseline HEAD~1    # also run that commit's steps, side by side
     python3 tools/bench.py --steps 100          # each step stopped after 100 steps (STOP_AFTER): printed only
+    python3 tools/bench.py --setup              # the first `make test`'s cost: a fresh .venv, timed, sized
 
 A run with the defaults writes docs/bench.json; a --baseline run writes docs/bench_baseline.json
 (the same figures, with the other commit's beside them). docs/bench.md is generated from both, in
@@ -12,21 +13,32 @@ into README.md and docs/*.md.
 With --baseline, the other commit is checked out with `git worktree` and each step runs in both
 versions at the same moment (one per core), so the ratio compares like with like; the outputs
 of the two are compared too, since speed work must not change a single printed number.
+
+With --setup (`make bench BENCH_ARGS=--setup`), it builds a fresh .venv in a temporary folder the way
+the first `make test` does (tools/run_tests.py, this Python), from the package index with pip's cache
+off and none of this machine's pip configuration (a local mirror would make it look cheaper than a
+learner's), then records the seconds and the MB on disk in docs/setup.json; bench.md quotes them too.
 """
 
 import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
+import run_tests
 from project import DATASET, ROOT, command_line, positive_int, step_list, step_numbers, step_path
 
 DOCS = os.path.join(ROOT, "docs")
 ALONE, SIDE_BY_SIDE = "bench.json", "bench_baseline.json"  # in DOCS: the two kinds of run
+SETUP = "setup.json"  # in DOCS: building .venv, what the first `make test` does before its tests
+# The pip settings a learner may need too, to reach the index at all; every other PIP_* setting is left out.
+NETWORK = ("PIP_PROXY", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST")
 # The reference microgpt's full run, measured on a 2-core machine here (../shared/reference/README.md):
 # a figure of the specification, not of this repository, so it is quoted, not measured, by bench.md.
 REFERENCE = {"wall": 220, "rss": 64}
@@ -97,6 +109,52 @@ def bench(only, knobs, baseline_root=None):
     return rows
 
 
+def disk_mb(folder):
+    """The space a folder takes on disk in MB (2**20 bytes, hard links once), as `du -sm` counts it."""
+    seen, total = set(), 0
+    for where, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            info = os.lstat(os.path.join(where, name))
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_blocks * 512 if hasattr(info, "st_blocks") else info.st_size
+    return total / 2**20
+
+
+def pip_defaults():
+    """This environment, with pip as a fresh install has it: no configuration file, no PIP_* variable but
+    those for reaching the network."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in NETWORK}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def setup():
+    """Build .venv afresh as the first `make test` does, in a temporary folder; time it and size it."""
+    folder = tempfile.mkdtemp(prefix="setup-")
+    try:
+        venv = Path(folder) / run_tests.VENV.name
+        started = time.perf_counter()
+        error = run_tests.build(venv, ["--no-cache-dir"], pip_defaults())
+        seconds = time.perf_counter() - started
+        if error:
+            raise SystemExit(error)
+        mb = disk_mb(venv)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    pins = [line for line in run_tests.REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return {"generated_by": "tools/bench.py --setup", "date": str(datetime.date.today()),
+            "machine": machine(), "commit": commit(), "python": platform.python_version(), "pins": len(pins),
+            "seconds": seconds, "mb": mb}
+
+
+def setup_summary(data):
+    return (f"{data['date']}: a fresh .venv ({data['pins']} pins of requirements.txt, Python "
+            f"{data['python']}, from the package index with pip's cache off) took {data['seconds']:.0f} s to "
+            f"build and takes {data['mb']:.0f} MB on disk. Machine: {data['machine']}.")
+
+
 def table(rows):
     compare = "before_wall" in rows[0]
     head = "| step | steps | wall time (s) | steps/s | peak RSS (MB) |"
@@ -134,12 +192,12 @@ def load(name=ALONE, folder=DOCS):
         return json.load(f)
 
 
-def markdown(alone, side_by_side=None):
-    """docs/bench.md, all of it, from the two runs' figures (either may be None: not run yet)."""
+def markdown(alone, side_by_side=None, setup=None):
+    """docs/bench.md, all of it, from the three runs' figures (any may be None: not run yet)."""
     how_long = f"every step alone, {about(sum(r['wall'] for r in alone['rows']))}" if alone else "every step alone"
     text = ["# Benchmark", "",
-            "Generated by `make bench` (tools/bench.py) from docs/bench.json and bench_baseline.json: do not edit by",
-            f"hand. Regenerate with `make bench` ({how_long}) or `make bench BENCH_ARGS=\"--baseline REV\"`",
+            "Generated by `make bench` (tools/bench.py) from docs/bench.json, bench_baseline.json and setup.json: do",
+            f"not edit by hand. Regenerate with `make bench` ({how_long}) or `make bench BENCH_ARGS=\"--baseline REV\"`",
             "(side by side with another commit).", ""]
     if alone:
         text += ["## Every step alone", "", when(alone), "", table(alone["rows"]), ""]
@@ -150,6 +208,9 @@ def markdown(alone, side_by_side=None):
         text += [f"## Side by side with commit `{side_by_side['baseline']}`", "", when(side_by_side), "",
                  f"Before = commit `{side_by_side['baseline']}`, after = commit `{side_by_side['commit']}`, each step run "
                  "in both at the same moment (one per core).", "", table(side_by_side["rows"]), ""]
+    if setup:
+        text += ["## Setting up: the first `make test`", "", setup_summary(setup) + " Measured by "
+                 "`make bench BENCH_ARGS=--setup`; the tests' own time comes on top.", ""]
     text += ["How the autograd steps got faster without changing a bit: [speed.md](speed.md).", ""]
     return "\n".join(text)
 
@@ -160,7 +221,7 @@ def write(name, data, folder=DOCS):
         json.dump(data, f, indent=1)
         f.write("\n")
     with open(os.path.join(folder, "bench.md"), "w", encoding="utf-8") as f:
-        f.write(markdown(load(ALONE, folder), load(SIDE_BY_SIDE, folder)))
+        f.write(markdown(load(ALONE, folder), load(SIDE_BY_SIDE, folder), load(SETUP, folder)))
 
 
 def commit():
@@ -173,9 +234,19 @@ def main(argv=None):
     parser.add_argument("--steps", type=positive_int, help="stop each step after this many training steps (STOP_AFTER)")
     parser.add_argument("--only", type=step_list, help="comma-separated step numbers, e.g. 2,5")
     parser.add_argument("--baseline", metavar="REV", help="a commit to run side by side for a before/after ratio")
+    parser.add_argument("--setup", action="store_true",
+                        help="time and size a fresh .venv instead, from the package index (setup.json)")
     parser.add_argument("--out", help="folder for the JSON and bench.md (default docs/, for runs of every step "
                                       "with its defaults; a partial run only prints unless given one)")
     args = parser.parse_args(argv)
+    if args.setup:
+        if args.steps or args.only or args.baseline:
+            parser.error("--setup times building .venv, no step: give it no --steps, --only or --baseline")
+        data = setup()
+        print(setup_summary(data))
+        write(SETUP, data, args.out or DOCS)
+        print(f"wrote {os.path.relpath(os.path.join(args.out or DOCS, SETUP))} and bench.md")
+        return 0
     out = args.out or (None if args.steps or args.only else DOCS)
     only = args.only or step_numbers()
     knobs = {"STOP_AFTER": str(args.steps)} if args.steps else {}

@@ -272,14 +272,15 @@ def ladder_table(data):
                     f'<td class="num">{r["heldout_loss"]:.4f}</td><td class="num">{r["heldout_perplexity"]:.2f}</td>'
                     f'<td class="num">{r["wall_seconds"]:.1f} s</td></tr>')
     return ('<table class="ladder" id="ladder"><thead><tr><th>step</th><th>new idea</th><th>parameters</th>'
-            f'<th>final train loss</th><th>held-out loss</th><th>perplexity</th><th>wall time</th></tr></thead>'
+            f'<th>{ladder.train_loss_header(data["steps"])}</th><th>held-out loss</th><th>perplexity</th>'
+            '<th>wall time</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def definitions(data):
     window = data["steps"][0]["final_train_window"]
-    return (f'<ul class="notes"><li><b>final train loss</b>: the mean of the last {window} training losses '
-            f"(each one name's mean loss, as the step prints it).</li>"
+    return (f'<ul class="notes"><li><b>train loss</b>: the mean of the last {window} training losses '
+            f"(each one name's mean loss, as the step prints it), so not the loss of a run's last line.</li>"
             f'<li><b>held-out loss</b>: {html.escape(data["definition"])}</li>'
             f'<li><b>wall time</b>: the whole step as <code>python3 steps/trainN.py</code> runs it (train1\'s gradient '
             f'check, training, sampling), one process ({html.escape(data["machine"])}); held-out scoring not included.</li></ul>')
@@ -335,8 +336,9 @@ def step_header(n, steps, data, notebook_steps, quick=False, in_browser=False):
     figures = ""
     if row:
         params = "no parameters: a table of counts" if row["params"] is None else f"{row['params']:,} parameters"
-        figures = (f'<p class="figures">{params} · final train loss {row["final_train_loss"]:.4f} · held-out loss '
-                   f'{row["heldout_loss"]:.4f} (perplexity {row["heldout_perplexity"]:.2f}) · {row["wall_seconds"]:.1f} s '
+        figures = (f'<p class="figures">{params} · train loss {row["final_train_loss"]:.4f} (mean of last '
+                   f'{row["final_train_window"]} steps) · held-out loss {row["heldout_loss"]:.4f} '
+                   f'(perplexity {row["heldout_perplexity"]:.2f}) · {row["wall_seconds"]:.1f} s '
                    f'· samples: <i>{html.escape(", ".join(row["samples"][:5]))}</i> '
                    f'<a href="index.html#ladder">(the ladder{", quick build" if quick else ""})</a></p>')
     links = f'<a href="src/train{n}.py">steps/train{n}.py</a> · <a href="src/train{n}.ipynb">notebooks/train{n}.ipynb</a>'

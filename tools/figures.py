@@ -8,6 +8,8 @@ A figure in a Markdown file sits between two HTML comments, which a rendered pag
 The name says which function of FIGURES below writes it, from:
   docs/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the ladder takes)
   docs/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the baseline)
+  docs/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on disk)
+  the reference log                 the last lines train5 prints (tools/project.py's reference_log())
   steps/trainN.py                   their code lines and the changed code lines of each diff (tools/diff.py)
   tools/exercises.py                the exercises and their minutes
   tools/dataset.py                  the size of names.txt
@@ -27,7 +29,7 @@ import bench  # noqa: E402
 import dataset  # noqa: E402
 import diff  # noqa: E402
 import ladder  # noqa: E402
-from project import command_line, pinned_environment  # noqa: E402
+from project import command_line, pinned_environment, reference_log  # noqa: E402
 
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
@@ -72,6 +74,43 @@ def ladder_table():
     return ladder.table(ladder.load(), link=lambda r: f"[train{r['step']}]({r['file']})", wall=False)
 
 
+def ladder_window():
+    """How many of the last step losses the ladder's train loss averages: `100`."""
+    return str(ladder.load()["steps"][0]["final_train_window"])
+
+
+def ladder_train_loss(step):
+    return f"{next(r for r in ladder.load()['steps'] if r['step'] == int(step))['final_train_loss']:.4f}"
+
+
+def run_lines():
+    """What a full `make step5` prints, line by line: the reference log, which train5 reproduces."""
+    with open(reference_log(), encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+def run_tail():
+    """The last lines a full `make step5` prints, as a code block: its last two steps, then the samples."""
+    lines = run_lines()
+    last_steps = [i for i, line in enumerate(lines) if line.startswith("step ")][-2:]
+    return "\n".join(["```", *lines[last_steps[0]:], "```"])
+
+
+def run_last_loss():
+    """The loss on the last training line a full `make step5` prints: `2.6497`."""
+    return [line for line in run_lines() if line.startswith("step ")][-1].rsplit(" ", 1)[1]
+
+
+def setup_time():
+    """How long building .venv took (the first `make test`, before its tests): `about 40 s`."""
+    return bench.about(bench.load(bench.SETUP)["seconds"])
+
+
+def setup_size():
+    """What .venv takes on disk, to the nearest 10 MB: `320 MB`."""
+    return f"{round(bench.load(bench.SETUP)['mb'], -1):.0f} MB"
+
+
 def code_lines(step=None):
     """The code lines of a step (the last by default): no docstrings, comments or blank lines."""
     return str(len(diff.code_lines(diff.read(int(step) if step else diff.steps()[-1]))))
@@ -105,12 +144,15 @@ def dataset_size():
 FIGURES = {
     "bench-wall": bench_wall, "bench-range": bench_range, "speedup": speedup,
     "ladder-intro": ladder_intro, "ladder-table": ladder_table,
+    "ladder-window": ladder_window, "ladder-train-loss": ladder_train_loss,
+    "run-tail": run_tail, "run-last-loss": run_last_loss, "setup-time": setup_time, "setup-size": setup_size,
     "code-lines": code_lines, "diff-table": diff_table,
     "exercises": exercises_summary, "dataset-size": dataset_size,
 }
 GENERATED = {  # whole files, written from their JSON
     "docs/ladder.md": lambda: ladder.markdown(ladder.load()),
-    "docs/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE)),
+    "docs/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE),
+                                            bench.load(bench.SETUP)),
 }
 
 

@@ -39,7 +39,7 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 DOCS = os.path.join(ROOT, "docs")
 HELD_OUT = 1000  # the last this many names of the shuffled list
-LAST = 100  # "final train loss" = mean of the last this many step losses
+LAST = 100  # the ladder's train loss = mean of the last this many step losses
 SMOOTH = 50  # running-mean window of the plotted curves
 
 sys.path.insert(0, TOOLS)
@@ -182,7 +182,7 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
         gc.collect()
         rows.append(row)
         warn = f"  WARNING: {row['heldout_trained_on']} held-out names were trained on" if row["heldout_trained_on"] else ""
-        progress(f"train{n}: done in {wall:.1f} s + {evaluation:.1f} s held-out | final train loss "
+        progress(f"train{n}: done in {wall:.1f} s + {evaluation:.1f} s held-out | {train_loss_header(rows)} "
                  f"{row['final_train_loss']:.4f} | held-out {row['heldout_loss']:.4f} "
                  f"(ppl {row['heldout_perplexity']:.2f}) | {time.perf_counter() - began:.0f} s so far{warn}")
     return {"generated_by": "tools/ladder.py", "python": platform.python_version(), "machine": bench.machine(),
@@ -200,9 +200,16 @@ def fmt_params(p):
     return "— (counts)" if p is None else f"{p:,}"
 
 
+def train_loss_header(rows):
+    """The train-loss column's name, saying what it is: a run's last line is one name's loss, not a mean."""
+    return f"train loss, mean of last {rows[0]['final_train_window'] if rows else LAST} steps"
+
+
 def table(data, link=lambda row: f"[train{row['step']}](../{row['file']})", wall=True):
     """The ladder as a Markdown table (`link` makes the first cell; `wall`: with the wall-time column)."""
-    lines = ["| step | new idea | parameters | final train loss | held-out loss | perplexity |" + (" wall time |" if wall else ""),
+    loss = train_loss_header(data["steps"])
+    head = f"| step | new idea | parameters | {loss} | held-out loss | perplexity |"
+    lines = [head + (" wall time |" if wall else ""),
              "|---|---|---:|---:|---:|---:|" + ("---:|" if wall else "")]
     for r in data["steps"]:
         lines.append(f"| {link(r)} | {r['idea']} | {fmt_params(r['params'])} | {r['final_train_loss']:.4f} | "
@@ -224,8 +231,9 @@ def markdown(data):
              + f" on one name per step for {steps:,} steps, then scored on names it never saw. "
              f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is `docs/loss_curves.svg`.", "",
              table(data), "",
-             f"- **final train loss**: the mean of the last {first['final_train_window']} training losses (each the "
-             "mean loss over one name, as the step prints it).",
+             f"- **train loss**: the mean of the last {first['final_train_window']} training losses (each "
+             "the mean loss over one name, as the step prints it), so not the loss on the last "
+             "`step … | loss …` line a run prints, which is one name's.",
              f"- **held-out loss**: {data['definition']}",
              f"- **wall time**: the whole step as `python3 steps/trainN.py` runs it (train1's gradient check, training, "
              f"sampling {len(first['samples'])} names), in one process ({data['machine']}); the held-out scoring is not "

@@ -9,9 +9,12 @@ The environment is .venv beside steps/: made with this Python's venv module and 
 requirements.txt, then marked built (.venv/.installed); it is built again when requirements.txt is
 newer than that mark. The tests then run with .venv's Python (.venv/bin/python, or
 .venv\\Scripts\\python on Windows), from the repo's root folder, whatever the current folder.
+Building needs the package index once: where pip cannot reach it, one line says so instead of pip's
+retries and errors; pip's output is shown in full only when it fails for another reason.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -21,29 +24,57 @@ VENV = ROOT / ".venv"
 BUILT = VENV / ".installed"  # the Makefile's target for .venv: every verb that needs it depends on this
 REQUIREMENTS = ROOT / "requirements.txt"
 OLDEST = (3, 10)
+# pip's retry warnings when no connection to the index could be made (a TLS or HTTP error is another failure)
+UNREACHABLE = re.compile(r"after connection broken by '(?:NewConnectionError|ConnectTimeoutError|ProxyError"
+                         r"|ReadTimeoutError)")
+NOT_FOUND = re.compile(r"ERROR: (?:Could not find a version that satisfies|No matching distribution found) ")
 
 
-def python():
+def python(venv=None):
     """The pinned environment's Python."""
-    return VENV / "Scripts" / "python.exe" if os.name == "nt" else VENV / "bin" / "python"
+    venv = venv or VENV
+    return venv / "Scripts" / "python.exe" if os.name == "nt" else venv / "bin" / "python"
 
 
 def up_to_date():
     return BUILT.is_file() and python().exists() and BUILT.stat().st_mtime >= REQUIREMENTS.stat().st_mtime
 
 
-def build():
-    """Make .venv hold requirements.txt's pins; return an error line, or None."""
+def offline(pip_output):
+    """Whether pip failed only because it could not reach the package index: nothing but "no matching
+    distribution" errors, after retries that never connected."""
+    errors = [line for line in pip_output.splitlines() if line.startswith("ERROR:")]
+    return bool(errors and all(NOT_FOUND.match(line) for line in errors) and UNREACHABLE.search(pip_output))
+
+
+def offline_error(venv):
+    again = r"python tools\run_tests.py" if os.name == "nt" else "make test"
+    return (f"error: building {venv.name} needs the package index (pypi.org) once, and it cannot be reached: "
+            f"connect to the network and run `{again}` again (nothing else needs the index: the steps run "
+            f"without {venv.name})")
+
+
+def build(venv=None, pip_options=(), env=None):
+    """Make `venv` (.venv) hold requirements.txt's pins; return an error line, or None. pip's output is
+    shown only when it fails for another reason than an unreachable index."""
+    venv = venv or VENV
     if sys.version_info < OLDEST:
         return (f"error: {sys.executable} is Python {sys.version.split()[0]}; the tests need Python "
                 f"{'.'.join(map(str, OLDEST))} or newer: run this with another python (with make: make PYTHON=python3.12 test)")
-    print(f"building {VENV.name}{os.sep} from {REQUIREMENTS.name} (once; pip prints only problems) …", flush=True)
-    if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode:
-        return f"error: `{sys.executable} -m venv {VENV}` failed (see above)"
-    pip = [str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)]
-    if subprocess.run(pip).returncode:
-        return f"error: installing {REQUIREMENTS.name} into {VENV.name} failed (see above); run this again to retry"
-    BUILT.touch()
+    print(f"building {venv.name}{os.sep} from {REQUIREMENTS.name} (once, from the package index) …", flush=True)
+    if subprocess.run([sys.executable, "-m", "venv", str(venv)], env=env).returncode:
+        return f"error: `{sys.executable} -m venv {venv}` failed (see above)"
+    pip = [str(python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_options,
+           "-r", str(REQUIREMENTS)]
+    result = subprocess.run(pip, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace")
+    if result.returncode and offline(result.stdout):
+        return offline_error(venv)
+    print(result.stdout, end="", file=sys.stderr, flush=True)  # why it failed, or a good install's warnings
+    if result.returncode:
+        return (f"error: installing {REQUIREMENTS.name} into {venv.name} failed (see above); "
+                "run this again to retry")
+    (venv / BUILT.name).touch()
     return None
 
 
