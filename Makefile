@@ -13,16 +13,20 @@ help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
 	@echo "  make step0 … step5    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
 	@echo "  make diff1 … diff5    show what step N adds to step N-1 (make diffs: all of them)"
+	@echo "                        CODE=1: the code only (no prose, comments, blanks; re-indenting is no change)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 step%: ## (stepN) run steps/trainN.py
 	$(PYTHON) steps/train$*.py
 
-diff%: ## (diffN) the diff trainN-1 -> trainN
-	@$(PYTHON) tools/diff.py $*
+# CODE=1: the code only (tools/diff.py --code).
+DIFF_ARGS = $(if $(filter 1,$(CODE)), --code)
 
-diffs: ## every diff, in order
-	@$(PYTHON) tools/diff.py --all
+diff%: ## (diffN) the diff trainN-1 -> trainN (CODE=1: code only)
+	@$(PYTHON) tools/diff.py $*$(DIFF_ARGS)
+
+diffs: ## every diff, in order (CODE=1: code only)
+	@$(PYTHON) tools/diff.py --all$(DIFF_ARGS)
 
 data: ## download data/names.txt now (the steps do it on first use)
 	$(PYTHON) tools/dataset.py

@@ -19,6 +19,8 @@ import diff  # noqa: E402
 import project  # noqa: E402
 import run_tests  # noqa: E402
 
+STEPS = project.step_numbers()
+
 
 def make(*args):
     if os.name == "nt" or shutil.which("make") is None:
@@ -53,6 +55,32 @@ def test_a_step_without_a_previous_one_is_a_clear_error(capsys):
     assert exit.value.code == 2
     assert capsys.readouterr().err == ("error: tools/diff.py: argument N: invalid choice: 0 (choose from 1, 2, 3, 4, 5)"
                                        " (see tools/diff.py --help)\n")
+
+
+def test_the_code_diff_leaves_prose_out_and_reindenting_in_as_unchanged():
+    old = '"""Doc."""\nx = 1\n# why\n\ny = x\nprint(y)\n'
+    new = '"""Doc, longer."""\nx = 1\nfor i in range(2):\n    y = x  # now in a loop\n\n    print(y)\nz = 3\n'
+    lines, reindented = diff.code_diff(old, new)
+    assert lines == ["@@ -2,3 +2,5 @@\n", " x = 1\n", "+for i in range(2):\n", "     y = x\n",
+                     "     print(y)\n", "+z = 3\n"]
+    assert reindented == 2
+
+
+def test_diff_code_of_the_steps(capsys):
+    """--code: the header, the count line, then a unified diff in which every line is code of a step."""
+    assert diff.main(["4", "--code"]) == 0
+    out = capsys.readouterr().out.splitlines(keepends=True)
+    assert out[0] == f"train3.py -> train4.py: {diff.title(4)}\n"
+    count = re.fullmatch(r"code only \(no docstrings, comments or blank lines\); (\d+) re-indented lines? "
+                         r"shown as unchanged\n", out[1])
+    assert count and int(count.group(1)) > 0, out[1]  # train4 moves the block into its loop over layers
+    assert out[2:4] == ["--- steps/train3.py\n", "+++ steps/train4.py\n"]
+    code = set(diff.code_lines(diff.read(3))) | set(diff.code_lines(diff.read(4)))
+    body = [line for line in out[4:] if not line.startswith("@@") and line != "\n"]
+    assert body and all(line[0] in " +-" and line[1:] in code for line in body)
+    assert diff.main(["--all", "--code"]) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith("code only (")]
+    assert len(heads) == len(STEPS) - 1
 
 
 def test_code_lines_drop_prose_comments_and_blanks():
@@ -90,6 +118,20 @@ def test_make_passes_knobs_through_to_the_steps(tmp_path):
 def test_make_diff_prints_the_diff():
     result = make("diff2")
     assert result.returncode == 0 and result.stdout.startswith("train1.py -> train2.py: Step 2")
+
+
+@pytest.mark.parametrize("args,command", [
+    (["diff4"], "tools/diff.py 4"), (["diff4", "CODE=1"], "tools/diff.py 4 --code"),
+    (["diffs"], "tools/diff.py --all"), (["diffs", "CODE=1"], "tools/diff.py --all --code"),
+])
+def test_make_diff_code_1_is_the_code_only_diff(args, command):
+    assert make("-n", *args).stdout.splitlines() == [f"python3 {command}"]
+
+
+def test_the_readme_shows_both_diffs_and_make_help_the_code_knob():
+    block = [line.split("#")[0].split() for line in readme_block("Reading the diffs", "sh")]
+    assert ["make", "diff4", "CODE=1"] in block and ["make", "diffs"] in block
+    assert "CODE=1: the code only" in make("help").stdout
 
 
 def test_check_full_reads_the_figures_of_a_run():
@@ -185,6 +227,8 @@ def test_the_notebook_generator_without_the_pinned_environment():
     (["diff.py", "9"], "argument N: invalid choice: 9 (choose from 1, 2, 3, 4, 5)"),
     (["diff.py", "x"], "argument N: invalid int value: 'x'"),
     (["diff.py", "--all", "--count"], "argument --count: not allowed with argument --all"),
+    (["diff.py", "--count", "--code"], "--count counts code lines already: give it no --code"),
+    (["diff.py", "--code"], "which diff? give a step number N, --all or --count"),
     (["dataset.py", "a.txt", "b.txt"], "unrecognized arguments: b.txt"),
     (["bench.py", "--only", "2,9"], "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)"),
     (["bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
