@@ -6,21 +6,42 @@ PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 
+# Only the rules written here: make's built-in ones would turn `make step` into `python3 steps/train.o.py`.
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
+# The steps that exist (steps/trainN.py), in order: the verbs and their usage lines follow them.
+# make sorts as text, so the one-digit numbers go first, then the longer ones.
+FOUND  := $(patsubst steps/train%.py,%,$(wildcard steps/train*.py))
+DIGITS := 0 1 2 3 4 5 6 7 8 9
+STEPS  := $(sort $(filter $(DIGITS),$(FOUND))) $(sort $(filter-out $(DIGITS),$(FOUND)))
+FIRST  := $(firstword $(STEPS))
+LAST   := $(lastword $(STEPS))
+STEP_USAGE := usage: make stepN (N = $(FIRST)…$(LAST)), e.g. make step3 NUM_STEPS=50
+DIFF_USAGE := usage: make diffN (N = $(word 2,$(STEPS))…$(LAST)), e.g. make diff3 CODE=1 (make diffs: all of them)
+
 .DEFAULT_GOAL := help
-.PHONY: help data test clean diffs venv check-full bench notebooks lab
+.PHONY: help data test clean diffs venv check-full bench notebooks lab step diff
 
 help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
-	@echo "  make step0 … step5    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
-	@echo "  make diff1 … diff5    show what step N adds to step N-1 (make diffs: all of them)"
+	@echo "  make step$(FIRST) … step$(LAST)    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
+	@echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    show what step N adds to step N-1 (make diffs: all of them)"
 	@echo "                        CODE=1: the code only (no prose, comments, blanks; re-indenting is no change)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
+# `make step` and `make step9` (no such step): the usage line, exit status 2 like any bad command line.
+step:
+	@echo "$(STEP_USAGE)" >&2; exit 2
+
 step%: ## (stepN) run steps/trainN.py
-	$(PYTHON) steps/train$*.py
+	$(if $(filter $*,$(STEPS)),$(PYTHON) steps/train$*.py,@echo "$(STEP_USAGE)" >&2; exit 2)
 
 # CODE=1: the code only (tools/diff.py --code).
 DIFF_ARGS = $(if $(filter 1,$(CODE)), --code)
+
+diff:
+	@echo "$(DIFF_USAGE)" >&2; exit 2
 
 diff%: ## (diffN) the diff trainN-1 -> trainN (CODE=1: code only)
 	@$(PYTHON) tools/diff.py $*$(DIFF_ARGS)

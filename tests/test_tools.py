@@ -120,6 +120,30 @@ def test_make_diff_prints_the_diff():
     assert result.returncode == 0 and result.stdout.startswith("train1.py -> train2.py: Step 2")
 
 
+STEP_USAGE = f"usage: make stepN (N = {STEPS[0]}…{STEPS[-1]}), e.g. make step3 NUM_STEPS=50"
+DIFF_USAGE = (f"usage: make diffN (N = {STEPS[1]}…{STEPS[-1]}), e.g. make diff3 CODE=1 "
+              "(make diffs: all of them)")
+
+
+@pytest.mark.parametrize("verb,line", [("step", STEP_USAGE), (f"step{STEPS[-1] + 1}", STEP_USAGE),
+                                       ("diff", DIFF_USAGE)])
+def test_make_without_a_step_number_prints_its_usage(verb, line):
+    """Not make's built-in rules (which ran `python3 steps/train.o.py`): one usage line, exit status 2."""
+    result = make(verb)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[0] == line, result.stderr
+    assert "train" not in result.stderr.split("\n", 1)[1]
+
+
+def test_make_has_no_built_in_rules_and_every_verb_still_works():
+    assert "%.o: %.c" not in make("-p", "-n", "help").stdout
+    verbs = re.findall(r"^  make ([a-z-]+)\s", make().stdout, re.M)
+    assert {"help", "diffs", "test", "lab", "lab-check", "lite", "clean"} <= set(verbs)
+    for verb in verbs + [f"step{STEPS[0]}", f"diff{STEPS[-1]}"]:
+        result = make("-n", verb)
+        assert result.returncode == 0, f"make -n {verb}: {result.stderr}"
+
+
 @pytest.mark.parametrize("args,command", [
     (["diff4"], "tools/diff.py 4"), (["diff4", "CODE=1"], "tools/diff.py 4 --code"),
     (["diffs"], "tools/diff.py --all"), (["diffs", "CODE=1"], "tools/diff.py --all --code"),
