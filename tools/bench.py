@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import run_tests
-from project import DATASET, ROOT, command_line, positive_int, step_list, step_numbers, step_path
+from project import DATASET, ROOT, command_line, positive_int, run_main, step_list, step_numbers, step_path
 
 DOCS = os.path.join(ROOT, "docs")
 ALONE, SIDE_BY_SIDE = "bench.json", "bench_baseline.json"  # in DOCS: the two kinds of run
@@ -268,4 +268,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

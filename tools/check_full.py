@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from project import ROOT, command_line, reference_log, step_numbers, step_path, without_knobs
+from project import ROOT, command_line, reference_log, run_main, step_numbers, step_path, without_knobs
 
 # sha256 of train5's final weights (float.hex of every parameter, one per line, in order),
 # recorded from the straightforward implementation before any speed work (commit 6e4c083).
@@ -102,4 +102,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -20,7 +20,7 @@ import re
 import sys
 import tokenize
 
-from project import command_line, step_path
+from project import command_line, run_main, step_path
 from project import step_numbers as steps  # noqa: F401  (diff.steps(): the tools that show the steps use it)
 
 # The reference progression's changed code lines per diff (../shared/reference/ladder.md, code only):
@@ -160,8 +160,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # `tools/diff.py 3 | head`: the reader has seen enough; no traceback
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+    run_main(main)

@@ -35,7 +35,7 @@ import diff  # noqa: E402
 import ladder  # noqa: E402
 import lite  # noqa: E402
 import notebooks  # noqa: E402
-from project import command_line, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
+from project import command_line, positive_int, run_main, step_numbers, step_path, without_knobs  # noqa: E402
 
 NOTEBOOK_STEPS = 20  # NUM_STEPS of the notebook runs shown on the step pages
 QUICK = {"ladder_steps": 5, "heldout": 100, "notebook_steps": 3}  # --quick: seconds, not minutes
@@ -506,4 +506,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

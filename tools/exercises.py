@@ -37,7 +37,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-from project import command_line, pinned_environment
+from project import command_line, pinned_environment, run_main
 
 with pinned_environment():
     import nbformat
@@ -494,4 +494,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -40,7 +40,7 @@ from pathlib import Path
 import browser
 import exercises
 import notebooks
-from project import command_line
+from project import command_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
@@ -303,4 +303,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -46,6 +46,7 @@ sys.path.insert(0, TOOLS)
 import bench  # noqa: E402  (the machine description the benchmark uses)
 import diff  # noqa: E402  (the steps' titles, the same helper the diff printer uses)
 from project import command_line, kv_cache, positive_int, step_list, step_numbers, step_path, without_knobs  # noqa: E402
+from project import run_main  # noqa: E402
 
 
 def progress(message):
@@ -372,4 +373,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -38,7 +38,7 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 import diff  # noqa: E402
-from project import command_line, step_numbers  # noqa: E402
+from project import command_line, run_main, step_numbers  # noqa: E402
 
 LITE = ROOT / "lite"  # the site's sources: jupyter-lite.json and the lock
 LOCK = LITE / "lock.json"
@@ -444,4 +444,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

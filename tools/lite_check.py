@@ -33,6 +33,7 @@ sys.path.insert(0, str(TOOLS))
 import browser  # noqa: E402
 import lite  # noqa: E402
 from project import command_line, pinned_environment, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
+from project import run_main  # noqa: E402
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
@@ -302,4 +303,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from project import command_line, pinned_environment, without_knobs
+from project import command_line, pinned_environment, run_main, without_knobs
 
 with pinned_environment():
     import nbformat
@@ -222,4 +222,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -23,7 +23,7 @@ import sys
 import standalone
 from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
 import project
-from project import ROOT, command_line, pinned_environment
+from project import ROOT, command_line, pinned_environment, run_main
 
 with pinned_environment():
     import jupytext
@@ -143,4 +143,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

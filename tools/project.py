@@ -4,17 +4,20 @@
 
 Where things are (ROOT, STEPS, DATASET, SHARED), which steps exist (step_numbers), the knobs a
 step reads (KNOBS), the reference log, the shape of a step's key/value cache (kv_cache), and the
-two rules of every tool's command line:
+three rules of every tool's command line:
   - command_line(__doc__): an argparse parser whose --help shows the tool's docstring and exits 0
     before the tool does anything, and whose errors are ONE line on stderr, exit status 2;
   - `with pinned_environment(): import jupytext` for a tool that needs the pinned .venv: run
     without it, the tool says so in one line (how to build it, how to run the tool with it),
-    exit status 1, instead of a ModuleNotFoundError traceback.
+    exit status 1, instead of a ModuleNotFoundError traceback;
+  - `if __name__ == "__main__": run_main(main)`: sys.exit(main()), except that a reader who closes the
+    pipe early (`tools/diff.py --all | head`) ends the tool quietly, exit status 0.
 Stdlib only, so that every tool can import it whatever Python runs it.
 """
 
 import argparse
 import contextlib
+import errno
 import os
 import re
 import sys
@@ -86,6 +89,35 @@ def command_line(doc, **kwargs):
                          **kwargs)
 
 
+WINDOWS = os.name == "nt"
+
+
+def reader_left(error):
+    """Whether an OSError is stdout's reader having closed the pipe: EPIPE, or on Windows EINVAL
+    (with no file name: a failed open() is EINVAL there too, and must still be reported)."""
+    windows = WINDOWS and error.errno == errno.EINVAL and error.filename is None
+    return isinstance(error, BrokenPipeError) or windows
+
+
+def run_main(main):
+    """sys.exit(main()) for a tool's `if __name__ == "__main__":`, quiet when the reader leaves early
+    (`| head`): no traceback, and exit status 0, so that make prints no Error line either (a tool that
+    had finished before its last output was refused keeps its own status)."""
+    code = 0  # stopped early: the reader has seen what it wanted
+    try:
+        try:
+            code = main()
+        except SystemExit as exit:  # --help, a one-line error: the same exit, once stdout is flushed
+            code = exit.code
+        sys.stdout.flush()  # now, where a closed pipe can be caught, not in the interpreter's last flush
+    except OSError as error:
+        if not reader_left(error):
+            raise
+        # What is still buffered goes nowhere: the interpreter's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
+
+
 def positive_int(text):
     """An argparse type: a whole number > 0 (a bad one is the usual one-line error)."""
     if not text.strip().isdigit() or int(text) <= 0:
@@ -126,3 +158,4 @@ def pinned_environment():
             print(tool.__doc__.strip() + "\n\n" + needs_venv(e.name).removeprefix("error: "))
             sys.exit(0)
         sys.exit(needs_venv(e.name))
+

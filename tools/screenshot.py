@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from browser import BROWSERS, INSTALL_HINT, chromium_path  # the one definition of where Chromium is
-from project import command_line
+from project import command_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -77,4 +77,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)
