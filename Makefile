@@ -95,12 +95,21 @@ docs-check: docs chromium ## open the built site in headless Chromium: screensho
 # The lab as the repo starts it: tools/lab_config.py saves notebooks with the repo's kernel metadata
 # (tools/kernel_metadata.py); as root (a container, a lab VM) jupyter refuses to start without --allow-root.
 LAB := $(VENV)/bin/jupyter lab --config=tools/lab_config.py $(if $(filter 0,$(shell id -u)),--allow-root)
-lab: $(VENV)/.lab-installed ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab: $(VENV)/.lab-installed $(LAB_OVERRIDES) ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)
 	$(LAB) notebooks/ $(LAB_ARGS)
 
 $(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt
 	touch $@
+
+# The lab's own defaults: JupyterLab's overrides.json in the venv's app settings folder. Copied from
+# tools/lab_overrides.json, it turns off the pop-up asking to fetch Jupyter news, which would sit over
+# the first notebook (a choice made in the Settings editor still wins). A file target of its own, so
+# that an existing .venv gets it too.
+$(LAB_OVERRIDES): tools/lab_overrides.json $(VENV)/.lab-installed
+	@mkdir -p $(@D)
+	cp $< $@
 
 # --- browser checks (tools/browser.py): Debian's chromium driven by playwright, pinned in
 # requirements-browser.txt and installed into .venv; playwright's own browser download is never used.
@@ -121,7 +130,7 @@ $(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
 # --- lab-check (issue 15): the real JupyterLab opens and saves every notebook; git status stays clean.
 # First the browser machinery's own test (make test skips it where playwright is not installed yet).
 .PHONY: lab-check
-lab-check: $(VENV)/.lab-installed browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
+lab-check: $(VENV)/.lab-installed $(LAB_OVERRIDES) browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
 	$(VPY) -m pytest -q tests/test_browser.py
 	$(VPY) tools/lab_check.py -- $(LAB)
 

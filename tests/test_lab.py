@@ -2,12 +2,17 @@
 metadata on save), and with --allow-root exactly when run as root. (lab-check itself is too slow for
 make test: .ci/run runs it.)"""
 
+import json
 import os
 import subprocess
+import sys
 
 import pytest
 
 from stepkit import ROOT, posix_make
+
+sys.path.insert(0, str(ROOT / "tools"))
+import lab_check  # noqa: E402
 
 pytestmark = posix_make  # make -n with a /bin/sh stand-in for `id`
 
@@ -38,3 +43,29 @@ def test_ci_runs_lab_check_after_the_tests():
     lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
     test, check = (next(i for i, line in enumerate(lines) if verb in line) for verb in ("make test", "make lab-check"))
     assert test < check and "INSTALL_CHROMIUM=1" in lines[check]
+
+
+NOTIFICATION = "@jupyterlab/apputils-extension:notification"
+APP = ROOT / ".venv" / "share" / "jupyter" / "lab"  # the pinned lab's app folder, once make lab installed it
+
+
+def test_the_lab_asks_nothing_about_jupyter_news():
+    """JupyterLab 4 shows a pop-up over the first notebook asking whether to fetch Jupyter news unless
+    the notification plugin's fetchNews is "true" or "false" (a string, not a bool): make lab puts the
+    repo's overrides.json, which says "false", where the lab reads its defaults. lab-check looks for the
+    pop-up in a real lab, without a setting of its own that would hide a missing override."""
+    overrides = json.loads((ROOT / "tools" / "lab_overrides.json").read_text(encoding="utf-8"))
+    assert overrides == {NOTIFICATION: {"fetchNews": "false"}}
+    copy = f"cp tools/lab_overrides.json {APP.relative_to(ROOT)}/settings/overrides.json"
+    for target in ("lab", "lab-check"):
+        result = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True)
+        assert copy in result.stdout.splitlines(), result.stdout
+    assert not [name for name in lab_check.SETTINGS if "apputils-extension/notification" in name]
+    schema = APP / "schemas" / "@jupyterlab" / "apputils-extension" / "notification.json"
+    if not schema.is_file():
+        pytest.skip("the pinned JupyterLab is not installed here (make lab): its schema and text unchecked")
+    fetch_news = json.loads(schema.read_text(encoding="utf-8"))["properties"]["fetchNews"]
+    assert fetch_news["type"] == "string"
+    assert {"false", "none"} <= {choice["const"] for choice in fetch_news["oneOf"]}
+    bundles = (APP / "static").glob("jlab_core*.js")
+    assert any(lab_check.NEWS in path.read_text(errors="replace") for path in bundles), "the pop-up's text?"

@@ -9,7 +9,8 @@ Chromium through tools/browser.py:
   1. opens every lesson notebooks/trainN.ipynb and student notebook notebooks/exercises/trainN.ipynb,
      waits for its kernel and for the lab to mark it unsaved (it rewrites the kernel metadata),
      and saves it with Ctrl+S without editing (the file's modification time must move: the lab
-     really wrote it);
+     really wrote it); JupyterLab's pop-up asking about Jupyter news must not show over it (make
+     lab's overrides.json, tools/lab_overrides.json, says no);
   2. runs one lesson with Run All in quick mode (the server, and so its kernels, get NUM_STEPS and
      NUM_SAMPLES) and asserts its loss and sample lines; that run is never saved (autosave is off
      in the throw-away settings, and the tab is closed with the page);
@@ -49,10 +50,10 @@ QUICK = {"NUM_STEPS": "20", "NUM_SAMPLES": "5"}
 # Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the internet).
 CONFIG = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
                       "extension_manager": "readonly"}}
-# Throw-away user settings: no autosave, so the quick run's outputs are never written.
-SETTINGS = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-            "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                                "checkForUpdates": False}}
+# Throw-away user settings: no autosave, so the quick run's outputs are never written. Nothing about
+# notifications: the news pop-up must stay away by `make lab`'s own overrides.json, as for a teacher.
+SETTINGS = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}
+NEWS = "Would you like to get notified about official Jupyter news?"  # the pop-up's text in JupyterLab 4
 
 
 def targets():
@@ -125,7 +126,7 @@ def what_the_hook_saw(lab, name):
 
 def open_and_save(lab, b, name):
     """Open one notebook in a fresh lab page, wait for its kernel and for the lab to mark it unsaved,
-    save it with Ctrl+S; return (marked unsaved?, what the lab had changed)."""
+    save it with Ctrl+S; return (marked unsaved?, what the lab had changed, the news pop-up shown?)."""
     before = lab.modified(name)
     page = b.page()
     page.goto(lab.url(f"lab/tree/{name}") + "&reset")
@@ -144,9 +145,12 @@ def open_and_save(lab, b, name):
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: Ctrl+S did not save the notebook within 30 s")
         time.sleep(0.2)
+    news = page.get_by_text(NEWS).count() > 0  # asked once the lab is restored, long before the save
+    if news:
+        b.screenshot(page, SHOTS / f"{name.removesuffix('.ipynb').replace('/', '-')}-news.png")
     page.close()
     lab.shut_down_kernels()
-    return marked, what_the_hook_saw(lab, name)
+    return marked, what_the_hook_saw(lab, name), news
 
 
 def run_quick(lab, b, name, attempts=2):
@@ -225,12 +229,15 @@ def drive(lab, b, run):
     """Open and save every notebook, run one lesson in quick mode; return the problems found.
     An exception on the way leaves a screenshot of each page still open in SHOTS."""
     print(f"JupyterLab answered after {lab.server.started_in:.1f} s on {lab.server.url}")
+    news = []
     try:
         for name in targets():
             t0 = time.monotonic()
-            marked, changed = open_and_save(lab, b, name)
+            marked, changed, asked = open_and_save(lab, b, name)
+            news += [name] if asked else []
             print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
                   f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
+        print(f"the news pop-up over {len(news)} notebook(s)" if news else "no news pop-up over any notebook")
         t0 = time.monotonic()
         found = hints_and_maths(lab, b, "exercises/train3.ipynb")
         print(f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
@@ -243,6 +250,9 @@ def drive(lab, b, run):
         raise
     print(f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
     problems = list(found)
+    if news:
+        problems.append(f"JupyterLab asked {NEWS!r} over {', '.join(news)}: no .venv/share/jupyter/lab/"
+                        "settings/overrides.json? (make lab copies tools/lab_overrides.json there)")
     if last not in text or "step    1 /" not in text:
         problems.append(f"{run}: no loss lines in the outputs:\n{text[-1500:]}")
     problems += [f"a page error: {error}" for error in b.errors]
