@@ -204,3 +204,12 @@ class Browser:
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path))
         return path
+
+
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    import sys
+
+    sys.stderr.write("error: tools/browser.py is a library, not a command: "
+                     "tools/lab_check.py, tools/lite_check.py and tools/screenshot.py use it "
+                     "(`make lab-check`, `make lite-check`, `make docs-check`)\n")
+    sys.exit(2)

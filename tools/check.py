@@ -935,3 +935,10 @@ def adam(adam, beta1, beta2, eps):
                         f"expected {_fmt(want_p[k])}, got {_fmt(p.data)} — m and v carry over between updates, "
                         "and the bias correction counts the updates: step + 1")
     return "the first update moves by lr·sign(g), and two updates match Adam's definition"
+
+
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    sys.stderr.write("error: tools/check.py is a library, not a command: "
+                     "the student notebooks run it, copied in by tools/exercises.py "
+                     "(`make exercises`)\n")
+    sys.exit(2)

@@ -62,3 +62,12 @@ def pre_save_hook(model, path="", contents_manager=None, **kwargs):
     if changed and contents_manager is not None:
         contents_manager.log.info("%s: saved with the repo's kernel metadata (the lab had changed %s)",
                                   path, ", ".join(changed))
+
+
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    import sys
+
+    sys.stderr.write("error: tools/kernel_metadata.py is a library, not a command: "
+                     "tools/notebooks.py and tools/lab_config.py use it "
+                     "(`make notebooks`, `make lab`)\n")
+    sys.exit(2)

@@ -159,3 +159,9 @@ def pinned_environment():
             sys.exit(0)
         sys.exit(needs_venv(e.name))
 
+
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    sys.stderr.write("error: tools/project.py is a library, not a command: "
+                     "every command in tools/ uses it, e.g. tools/diff.py "
+                     "(`python3 tools/diff.py --help`)\n")
+    sys.exit(2)
