@@ -243,6 +243,13 @@ def test_the_files_of_tools_are_commands_or_libraries_as_the_tests_say():
         assert has == (name in COMMANDS), f"tools/{name}: {'a command' if has else 'no command'}; fix MODULES"
 
 
+def test_the_readme_says_which_files_of_tools_explain_themselves():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    sentence = re.search(r"Every command in `tools/` explains itself with `--help`: (.*?)\. ", readme)
+    assert sentence, "the README's sentence on --help"
+    assert re.findall(r"`(\w+\.py)`", sentence.group(1)) == COMMANDS
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 def test_a_bad_argument_is_one_line_and_exit_status_2(name, tmp_path):
     result = tool(name, "--no-such-option", cwd=tmp_path)
