@@ -221,9 +221,7 @@ def test_help_prints_the_usage_and_does_nothing_else(name, tmp_path):
         assert project.tool_name(TOOLS / name) == f"tools{os.sep}{name}"
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    reason="its line is edited on another branch", strict=True)) if n == "standalone.py" else n
-    for n in sorted(MODULES)])
+@pytest.mark.parametrize("name", sorted(MODULES))
 def test_a_library_run_directly_says_which_command_uses_it(name, tmp_path):
     """One line, exit status 2 (the status of a bad command line): it is no command, and it names one."""
     result = tool(name, cwd=tmp_path)
@@ -309,7 +307,6 @@ def test_bad_command_lines(args, line, tmp_path):
 # exit status 0, so make prints no Error line) through project.run_main. Output is buffered as in a
 # learner's shell (no PYTHONUNBUFFERED), so that --help's small text meets the closed pipe at exit.
 BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-ELSEWHERE = {"dataset.py", "figures.py", "run_tests.py"}  # their `__main__` is edited on another branch
 
 
 def gone_reader():
@@ -333,9 +330,7 @@ def one_line_then_close(args):
     return proc.returncode, line, err
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    reason="its `__main__` must call project.run_main(main)", strict=True)) if n in ELSEWHERE else n
-    for n in COMMANDS])
+@pytest.mark.parametrize("name", COMMANDS)
 def test_a_reader_that_left_ends_every_command_quietly(name):
     write = gone_reader()
     try:

@@ -336,4 +336,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from project import run_main  # run as a command, tools/ is on sys.path
+
+    run_main(main)

@@ -29,7 +29,7 @@ import bench  # noqa: E402
 import dataset  # noqa: E402
 import diff  # noqa: E402
 import ladder  # noqa: E402
-from project import command_line, pinned_environment, reference_log  # noqa: E402
+from project import command_line, pinned_environment, reference_log, run_main  # noqa: E402
 
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
@@ -221,4 +221,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 
-from project import ROOT, command_line
+from project import ROOT, command_line, run_main
 
 VENV = ROOT / ".venv"
 BUILT = VENV / ".installed"  # the Makefile's target for .venv: every verb that needs it depends on this
@@ -99,4 +99,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -145,5 +145,7 @@ def lesson_cell(n):
     return cell(source(), f"train{n}-setup")
 
 
-if __name__ == "__main__":
-    sys.exit("tools/standalone.py is used by tools/notebooks.py and tools/exercises.py; run `make notebooks`")
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    sys.stderr.write("error: tools/standalone.py is a library, not a command: tools/notebooks.py and "
+                     "tools/exercises.py use it (`make notebooks`)\n")
+    sys.exit(2)
