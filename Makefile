@@ -13,10 +13,14 @@ help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
 	@echo "  make step0 … step5    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
 	@echo "  make diff1 … diff5    show what step N adds to step N-1 (make diffs: all of them)"
+	@echo "  make sampleN          sample names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 step%: ## (stepN) run steps/trainN.py
 	$(PYTHON) steps/train$*.py
+
+sample%: ## (sampleN) sample names from steps/trainN.py trained once: PROMPT=ma TEMPERATURE=0.8 NUM_SAMPLES=5, or TOP=mar
+	@$(PYTHON) tools/sample.py $*
 
 diff%: ## (diffN) the diff trainN-1 -> trainN
 	@$(PYTHON) tools/diff.py $*
