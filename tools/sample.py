@@ -241,6 +241,7 @@ def write_atomically(path, data):
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary files of the build
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -272,8 +273,12 @@ def trained(n, cache=CACHE, check=lambda g: None):
     g = run_step(n, show=sys.stderr.isatty(), NUM_SAMPLES="1")
     saved = {"step": n, "knobs": knobs, "dataset": shown(g["path"]), "chars": g["chars"],
              "weights": weights_of(g)}
-    write_atomically(path, json.dumps(saved))
     print(f"trained in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    try:
+        write_atomically(path, json.dumps(saved))
+    except OSError as e:  # the names can still be sampled; only the next call pays again
+        print(f"note: could not keep the weights in {shown(path)} ({e.strerror or e}): "
+              "the next call trains again", file=sys.stderr)
     return g
 
 
