@@ -21,13 +21,14 @@ STEP_USAGE := usage: make stepN (N = $(FIRST)…$(LAST)), e.g. make step3 NUM_ST
 DIFF_USAGE := usage: make diffN (N = $(word 2,$(STEPS))…$(LAST)), e.g. make diff3 CODE=1 (make diffs: all of them)
 
 .DEFAULT_GOAL := help
-.PHONY: help data test clean diffs venv check-full bench notebooks lab step diff
+.PHONY: help data test clean diffs venv check-full bench notebooks lab step diff sample
 
 help: ## list the verbs
 	@echo "microgpt, step by step — verbs:"
 	@echo "  make step$(FIRST) … step$(LAST)    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
 	@echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    show what step N adds to step N-1 (make diffs: all of them)"
 	@echo "                        CODE=1: the code only (no prose, comments, blanks; re-indenting is no change)"
+	@echo "  make sampleN          sample names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 # `make step` and `make step9` (no such step): the usage line, exit status 2 like any bad command line.
@@ -37,8 +38,14 @@ step:
 step%: ## (stepN) run steps/trainN.py
 	$(if $(filter $*,$(STEPS)),$(PYTHON) steps/train$*.py,@echo "$(STEP_USAGE)" >&2; exit 2)
 
+sample:
+	@echo "usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma" >&2; exit 2
+
 # CODE=1: the code only (tools/diff.py --code).
 DIFF_ARGS = $(if $(filter 1,$(CODE)), --code)
+
+sample%: ## (sampleN) sample names from steps/trainN.py trained once: PROMPT=ma TEMPERATURE=0.8 NUM_SAMPLES=5, or TOP=mar
+	$(if $(filter $*,$(STEPS)),@$(PYTHON) tools/sample.py $*,@echo "usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma" >&2; exit 2)
 
 diff:
 	@echo "$(DIFF_USAGE)" >&2; exit 2

@@ -87,6 +87,8 @@ def probabilities(row):
 # an empty table predicts every token with probability 1/27.
 #
 # Try this: what loss does the table reach after 1000 names, and after all 32,033 (`NUM_STEPS=32033`)?
+# Then look at the first loss of every later step: small random weights make nearly equal logits, so
+# every token gets about 1/27 there too, and the loss starts near $\log 27$ as well.
 
 # %%
 NUM_STEPS = knob("NUM_STEPS", 1000)  # names to learn from, one per step

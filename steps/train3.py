@@ -231,6 +231,8 @@ print(f"num params: {len(params)}")
 # so that softmax does not saturate (one weight near 1, the others and their gradients near 0).
 #
 # Try this: print the attention weights inside `gpt` at the last position of a name. Which earlier letters does it look at?
+# And why does `gpt` need no causal mask? Count the keys in the cache each time it runs: at position
+# $t$ there are $t + 1$, the past and the present; the future has not been computed yet.
 
 # %%
 def linear(x, w):

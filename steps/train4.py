@@ -227,6 +227,8 @@ print(f"num params: {len(params)}")
 # which `attn_wo` mixes. Each head can look at different earlier positions.
 #
 # Try this: `N_HEAD=1` gives exactly step 3's numbers. Compare its samples with those of 4 heads.
+# And why does `gpt` need no causal mask? Count the keys in the cache each time it runs: at position
+# $t$ there are $t + 1$, the past and the present; the future has not been computed yet.
 
 # %%
 def linear(x, w):

@@ -67,6 +67,23 @@ def check_gpt_gradients(step, **knobs):
     assert check_value_params(env, loss, picks) == len(picks) >= 18
 
 
+def check_the_cache_is_the_causal_mask(step, **knobs):
+    """train3-5 have no attention mask: fed one token at a time, position t finds in the key/value cache
+    only the keys of positions 0..t. So its logits equal those of a fresh pass over tokens 0..t alone."""
+    env, _ = quick(step, **knobs)
+    tokens = tokens_of(env, max(env["docs"][:50], key=len))[:env["BLOCK_SIZE"]]
+    keys, values = kv_cache(env)
+    once = []
+    for pos, token in enumerate(tokens):
+        once.append([logit.data for logit in env["gpt"](token, pos, keys, values)])
+        assert len(keys[0] if env.get("N_LAYER") else keys) == pos + 1  # the past and the present, no more
+    for t in range(len(tokens)):
+        keys, values = kv_cache(env)
+        for pos in range(t + 1):
+            logits = env["gpt"](tokens[pos], pos, keys, values)
+        assert max(abs(logit.data - x) for logit, x in zip(logits, once[t])) <= 1e-12, f"position {t}"
+
+
 class EveryStep:
     """The tests every step has: its printed output as a script, and its lesson notebook.
 
@@ -90,6 +107,11 @@ class EveryStep:
         assert "\n\n--- inference (new, hallucinated names) ---\n" in out
         names = samples(out)
         assert len(names) == 20 and all(re.fullmatch(r"[a-z]*", name) for name in names)
+
+    def test_the_first_loss_is_that_of_a_uniform_guess(self):
+        """Untrained, a model gives each of the V tokens about 1/V, and -log(1/V) = ln V (3.2958 for 27)."""
+        env, out = quick(self.n)
+        assert abs(losses(out)[0] - math.log(env["vocab_size"])) < 0.1, (losses(out)[0], env["vocab_size"])
 
     # --- the lesson notebook: generated from the step, committed clean, runnable ------------------
 

@@ -3,7 +3,7 @@ layer is exactly train3, the reference progression's first losses, its output an
 
 import pytest
 
-from steptests import EveryStep, check_gpt_gradients, quick
+from steptests import EveryStep, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 from stepkit import losses
 
 
@@ -14,6 +14,10 @@ class TestEveryStep(EveryStep):
 @pytest.mark.parametrize("knobs", [{}, {"N_LAYER": 2}], ids=["default", "two-layers"])
 def test_model_gradients_match_finite_differences(knobs):
     check_gpt_gradients(4, **knobs)
+
+
+def test_the_key_value_cache_is_the_causal_mask():
+    check_the_cache_is_the_causal_mask(4)
 
 
 def test_one_head_and_one_layer_is_train3():

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from steptests import K, EveryStep, check_gpt_gradients, quick
+from steptests import K, EveryStep, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 from stepkit import REFERENCE_LOG, losses, run
 
 
@@ -16,6 +16,10 @@ class TestEveryStep(EveryStep):
 
 def test_model_gradients_match_finite_differences():
     check_gpt_gradients(5)
+
+
+def test_the_key_value_cache_is_the_causal_mask():
+    check_the_cache_is_the_causal_mask(5)
 
 
 def test_starts_from_train4s_model():

@@ -1,0 +1,391 @@
+"""Play with a trained step: sample names that start with a prompt, or see what it predicts next.
+
+    python3 tools/sample.py 5                     # make sample5: 20 names from train5
+    python3 tools/sample.py 5 --prompt ma         # make sample5 PROMPT=ma: every name starts with "ma"
+    python3 tools/sample.py 3 --temperature 1.0   # make sample3 TEMPERATURE=1.0
+    python3 tools/sample.py 5 --top mar           # make sample5 TOP=mar: the likeliest next characters
+    NUM_STEPS=50 python3 tools/sample.py 4        # the steps' knobs say how it trains
+
+The first call trains step N once, with the knobs in the environment (NUM_STEPS, N_EMBD, …) as
+`make stepN` would, and keeps its weights in build/sample/trainN-KEY.json, KEY a hash of the step's
+code, the dataset and the knobs that change training. A later call with the same three loads them and
+answers in about a second; a changed step, dataset or knob trains again. Each option can also be set
+as an environment variable, the way make passes them: PROMPT, TEMPERATURE, TOP, SEED, NUM_SAMPLES
+(the option wins).
+
+The temperature divides the logits before softmax, as the steps' own sampling does (their 0.5 is the
+default). train0 has no logits: it samples from its probabilities as they are (temperature 1, its
+default here), and a temperature T raises them to the power 1/T and renormalises, which is the same
+as dividing logits by T. The names come from a random.Random(SEED) of their own (default 42), so the
+same call prints the same names.
+
+A notebook can do the same after a step's cells have run (tools/ on sys.path):
+    from sample import sample, top_next
+    sample(globals(), "ma", temperature=0.8, n=10)    # ['maria', …]
+    top_next(globals(), "mar", k=5)                   # [('i', 0.41), …, ('', 0.05)]: '' is the end
+"""
+
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import math
+import os
+import random
+import runpy
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
+
+CACHE = ROOT / "build" / "sample"
+END = ""  # what top_next() calls BOS: nothing more, the name ends here
+CHEAP = {"NUM_STEPS": "1", "STOP_AFTER": "1", "NUM_SAMPLES": "1"}  # a run for the code, not for the weights
+FORMAT = 1  # of the cache files: a new one retrains
+
+
+class SampleError(Exception):
+    """What the user asked for cannot be done; the message is the one line we print."""
+
+
+# --- what a notebook calls, on a step's globals ----------------------------------------------------
+
+def default_temperature(g):
+    return g.get("temperature", 1.0)  # train0 has none: it samples from its probabilities as they are
+
+
+def reader(g, temperature=None):
+    """feed(token) -> the probabilities of the next token, for one name from its start: each call feeds
+    the next token (in steps 3-5 through the key/value cache, at the next position)."""
+    t = default_temperature(g) if temperature is None else temperature
+    if "counts" in g:  # train0: a row of its table; p**(1/t) is softmax(logits / t) for p = softmax(logits)
+        def feed(token):
+            probs = g["probabilities"](g["counts"][token])
+            if t == 1:
+                return probs
+            top = max(probs)  # scaled first, so that a small t cannot make every power 0
+            powered = [(p / top) ** (1 / t) for p in probs]
+            return [p / sum(powered) for p in powered]
+        return feed
+    if "gpt" in g:
+        keys, values = kv_cache(g)
+        positions = itertools.count()
+
+        def logits_of(token):
+            return g["gpt"](token, next(positions), keys, values)
+    else:
+        logits_of = g["model"]
+
+    def feed(token):  # the steps' own sampling line, with floats out of their Values
+        return [getattr(p, "data", p) for p in g["softmax"]([logit / t for logit in logits_of(token)])]
+    return feed
+
+
+def vocabulary(chars):
+    """The characters, with runs written as ranges: 'a-z' for names.txt."""
+    parts, run = [], []
+    for ch in chars + [None]:
+        if run and (ch is None or ord(ch) != ord(run[-1]) + 1):
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else "".join(run))
+            run = []
+        if ch is not None:
+            run.append(ch)
+    text = " ".join(parts)
+    return text if len(text) <= 60 else f"{text[:57]}… ({len(chars)} characters)"
+
+
+def as_read(g, text):
+    """A prefix as the model reads it: upper case lowered when the vocabulary has none (names.txt is a-z);
+    a character it has never seen, or a prefix as long as the longest name, is a SampleError."""
+    chars = g["chars"]
+    if any(ch not in chars for ch in text) and not any(ch.isupper() for ch in chars):
+        text = text.lower()
+    for ch in text:
+        if ch not in chars:
+            raise SampleError(f"{ch!r} is not in the vocabulary of {shown(g.get('path', 'the dataset'))} "
+                              f"({vocabulary(chars)}): the model has never seen it")
+    if len(text) >= g["BLOCK_SIZE"]:
+        raise SampleError(f"{text!r} has {len(text)} characters: names are at most BLOCK_SIZE = "
+                          f"{g['BLOCK_SIZE']} long, so a prefix may have {g['BLOCK_SIZE'] - 1}")
+    return text
+
+
+def encode(g, text):
+    return [g["chars"].index(ch) for ch in as_read(g, text)]
+
+
+def next_probabilities(g, prefix="", temperature=None):
+    """The probabilities of every token right after BOS + prefix."""
+    feed = reader(g, temperature)
+    probs = feed(g["BOS"])
+    for token in encode(g, prefix):
+        probs = feed(token)
+    return probs
+
+
+def top_next(g, prefix="", k=10, temperature=None):
+    """The k likeliest next characters after `prefix`, likeliest first: [(char, probability)]; END ('')
+    is BOS, the name ends here. At the step's own temperature unless one is given."""
+    probs = next_probabilities(g, prefix, temperature)
+    order = sorted(range(len(probs)), key=lambda token: -probs[token])[:k]
+    return [(END if token == g["BOS"] else g["chars"][token], probs[token]) for token in order]
+
+
+def sample(g, prompt="", temperature=None, n=20, seed=42):
+    """n names that start with `prompt`: the step's sampling loop, with the prompt's tokens fed first
+    instead of drawn, and a random.Random(seed) of its own."""
+    rng, forced, names = random.Random(seed), encode(g, prompt), []
+    for _ in range(n):
+        feed, token, name = reader(g, temperature), g["BOS"], []
+        for pos in range(g["BLOCK_SIZE"]):
+            probs = feed(token)
+            drawn = pos >= len(forced)
+            token = rng.choices(range(g["vocab_size"]), weights=probs)[0] if drawn else forced[pos]
+            if token == g["BOS"]:
+                break
+            name.append(g["chars"][token])
+        names.append("".join(name))
+    return names
+
+
+# --- training once, and the weights kept ------------------------------------------------------------
+
+def shown(path):
+    """A path as the user would type it: relative to the repo when inside it."""
+    path = os.path.abspath(path)
+    inside = path.startswith(str(ROOT) + os.sep)
+    return os.path.relpath(path, ROOT) if inside else path
+
+
+class Progress(io.TextIOBase):
+    """Where a step's output goes: its `step …` lines, shown as one line updated in place on a terminal."""
+
+    def __init__(self, show):
+        self.show, self.shown = show, False
+
+    def write(self, text):
+        for line in text.splitlines():
+            if self.show and line.startswith("step "):
+                sys.stderr.write(f"\r  {line}")
+                sys.stderr.flush()
+                self.shown = True
+        return len(text)
+
+
+def run_step(n, show=False, **knobs):
+    """Run steps/train{n}.py in this process with `knobs` over the environment; return its globals."""
+    saved = dict(os.environ)
+    os.environ.update(knobs)
+    out = Progress(show)
+    try:
+        with contextlib.redirect_stdout(out):
+            return runpy.run_path(str(step_path(n)), run_name="__main__")
+    except SystemExit as e:  # the step's own one line (a bad knob, a wrong dataset)
+        raise SampleError(str(e.code).removeprefix("error: ")) from None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        if out.shown:
+            sys.stderr.write("\n")
+
+
+def training_knobs(n, g):
+    """The knobs that change the trained weights, as the step reads them from the environment (its own
+    knob(), so a bad value is its own one line): all it reads but NUM_SAMPLES and DATASET."""
+    import dataset  # here: only a call that trains or loads needs it
+
+    found = {}
+    for name, default, _ in dataset.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
+        if name != "NUM_SAMPLES":
+            found[name] = g["knob"](name, found[default] if default in found else int(default))
+    return found
+
+
+def cache_key(n, source, data, knobs):
+    """What the weights depend on: the step's code, the dataset's bytes and the training knobs."""
+    what = {"format": FORMAT, "step": n, "source": hashlib.sha256(source).hexdigest(),
+            "dataset": hashlib.sha256(data).hexdigest(), "knobs": knobs}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def weights_of(g):
+    """The trained numbers: counts for train0, floats for train1, the Values' data for train2-5."""
+    tables = {"counts": g["counts"]} if "counts" in g else g["state_dict"]
+    return {name: [[getattr(x, "data", x) for x in row] for row in table] for name, table in tables.items()}
+
+
+def load(g, weights):
+    """Put saved numbers into the step's own tables, in place (its functions read them); False if they
+    do not fit."""
+    tables = {"counts": g["counts"]} if "counts" in g else g["state_dict"]
+    if weights.keys() != tables.keys() or any(
+            [len(row) for row in tables[name]] != [len(row) for row in weights[name]] for name in tables):
+        return False
+    for name, table in tables.items():
+        for row, saved in zip(table, weights[name]):
+            if row and hasattr(row[0], "data"):
+                for p, x in zip(row, saved):
+                    p.data = x
+            else:
+                row[:] = saved
+    return True
+
+
+def write_atomically(path, data):
+    """A reader never sees half a file: write a temporary one beside it, then rename it into place."""
+    os.makedirs(path.parent, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary files of the build
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def trained(n, cache=CACHE, check=lambda g: None):
+    """Step n's globals with trained weights: loaded from `cache` when this code, data and knobs were
+    trained before, else trained now (and saved). `check(g)` vets the request on a cheap run first."""
+    g = run_step(n, **CHEAP)
+    check(g)
+    with open(g["path"], "rb") as f:
+        data = f.read()
+    try:
+        knobs = training_knobs(n, g)
+    except SystemExit as e:  # the step's knob(): a bad value
+        raise SampleError(str(e.code).removeprefix("error: ")) from None
+    path = cache / f"train{n}-{cache_key(n, step_path(n).read_bytes(), data, knobs)[:16]}.json"
+    try:
+        if load(g, json.loads(path.read_text(encoding="utf-8"))["weights"]):
+            print(f"train{n}'s weights: {shown(path)} (trained before with this code, data and knobs)",
+                  file=sys.stderr)
+            return g
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none yet, or not one we wrote: train
+        pass
+    settings = " ".join(f"{k}={v}" for k, v in knobs.items())
+    print(f"training steps/train{n}.py once ({settings}); its weights go to {shown(path)}", file=sys.stderr)
+    start = time.perf_counter()
+    g = run_step(n, show=sys.stderr.isatty(), NUM_SAMPLES="1")
+    saved = {"step": n, "knobs": knobs, "dataset": shown(g["path"]), "chars": g["chars"],
+             "weights": weights_of(g)}
+    print(f"trained in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    try:
+        write_atomically(path, json.dumps(saved))
+    except OSError as e:  # the names can still be sampled; only the next call pays again
+        print(f"note: could not keep the weights in {shown(path)} ({e.strerror or e}): "
+              "the next call trains again", file=sys.stderr)
+    return g
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+def temperature_of(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.001 <= value <= 1000:  # past these: the likeliest or uniform anyway, and logits / T may overflow
+        raise ValueError(f"{text!r} is not a number from 0.001 to 1000")
+    return value
+
+
+def count_of(text):
+    if not text.isdecimal() or int(text) <= 0:
+        raise ValueError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
+def seed_of(text):
+    if not text.isdecimal():
+        raise ValueError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
+def setting(parser, args, name, env, parse=str, default=None):
+    """An option, else its environment variable (empty is unset, as for the knobs), else its default."""
+    given = getattr(args, name)
+    text = given if given is not None else os.environ.get(env, "").strip() or None
+    if text is None:
+        return default
+    try:
+        return parse(text)
+    except ValueError as e:
+        parser.error(f"argument --{name.replace('_', '-')}: {e}" if given is not None else f"{env}: {e}")
+
+
+def print_top(g, n, prefix, k, temperature):
+    t = default_temperature(g) if temperature is None else temperature
+    rows = top_next(g, prefix, k, temperature)
+    after = f"after {prefix!r}" if prefix else "at the start of a name"
+    print(f"train{n} at temperature {t:g}, {after}: the {len(rows)} likeliest next characters")
+    if "counts" in g:
+        same = f": after {prefix!r} it predicts exactly what it predicts after {prefix[-1:]!r}"
+        print(f"(train0 looks only at the last character{same if prefix[1:] else ''})")
+    for ch, p in rows:
+        print(f"  {'end' if ch == END else repr(ch)}  {p:.4f}")
+    if END in [ch for ch, _ in rows]:
+        print("(end: BOS, the name ends here)")
+
+
+def main(argv=None):
+    available = step_numbers()
+    parser = command_line(__doc__)
+    parser.add_argument("n", nargs="?", type=int, choices=available, metavar="N",
+                        help="the step: " + ", ".join(map(str, available)))
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--prompt", metavar="TEXT", help="every name starts with TEXT (PROMPT)")
+    what.add_argument("--top", metavar="PREFIX", help="the likeliest next characters after PREFIX (TOP)")
+    parser.add_argument("--temperature", metavar="T", help="from 0.001 to 1000 (TEMPERATURE; default: the "
+                        "step's own, 0.5; for train0 1: its probabilities p become p**(1/T), renormalised)")
+    parser.add_argument("--num-samples", metavar="K", help="names to print (NUM_SAMPLES; default 20)")
+    parser.add_argument("--seed", metavar="S", help="seed of the sampling (SEED; default 42)")
+    parser.add_argument("--rows", type=positive_int, default=10, metavar="K", help="--top rows (default 10)")
+    parser.add_argument("--cache", metavar="DIR", default=CACHE, help="the weights' folder (build/sample)")
+    args = parser.parse_args(argv)
+    if args.n is None:
+        parser.error("which step? give a step number N, e.g. 5")
+    temperature = setting(parser, args, "temperature", "TEMPERATURE", temperature_of)
+    num = setting(parser, args, "num_samples", "NUM_SAMPLES", count_of, 20)
+    seed = setting(parser, args, "seed", "SEED", seed_of, 42)
+    prompt = setting(parser, args, "prompt", "PROMPT", default="")
+    top = setting(parser, args, "top", "TOP")
+    if args.prompt is not None:
+        top = None  # an option beats a variable left set
+    elif args.top is None and top is not None and prompt:
+        parser.error("PROMPT and TOP are both set: PROMPT samples names, TOP shows the next ones; unset one")
+    text = prompt if top is None else top
+
+    def check(g):  # on the cheap run: a prefix the model cannot read costs no training
+        read = as_read(g, text)
+        if read != text:
+            print(f"note: {text!r} is read as {read!r}: {shown(g['path'])} has no upper case",
+                  file=sys.stderr)
+
+    try:
+        g = trained(args.n, Path(args.cache), check)
+        if top is not None:
+            print_top(g, args.n, as_read(g, top), args.rows, temperature)
+            return 0
+        t = default_temperature(g) if temperature is None else temperature
+        start = f"starting with {as_read(g, prompt)!r}" if prompt else "from scratch"
+        print(f"--- train{args.n}: {num} names {start}, temperature {t:g}, seed {seed} ---")
+        for i, name in enumerate(sample(g, prompt, temperature, num, seed)):
+            print(f"sample {i + 1:2d}: {name}")
+    except SampleError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")  # a console that cannot show a character
+    try:
+        run_main(main)
+    except KeyboardInterrupt:
+        sys.exit("interrupted: nothing was saved")
