@@ -1,10 +1,12 @@
-# microgpt, step by step. `make` lists the verbs.
+# microgpt, step by step. `make` lists the learner's and the teacher's verbs; `make help-dev` the rest.
 # Steps need nothing but python3; `make test` (and the notebook/docs verbs) build a pinned .venv.
 # Knobs pass through to the steps, e.g. `make step5 NUM_STEPS=50`.
+# Every tool is in tools/ (tools/README.md): the learner's commands run by path, each room as a module.
 
 PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
+BUILD  := build
 
 # Only the rules written here: make's built-in ones would turn `make step` into `python3 steps/train.o.py`.
 MAKEFLAGS += --no-builtin-rules
@@ -19,47 +21,55 @@ FIRST  := $(firstword $(STEPS))
 LAST   := $(lastword $(STEPS))
 STEP_USAGE := usage: make stepN (N = $(FIRST)…$(LAST)), e.g. make step3 NUM_STEPS=50
 DIFF_USAGE := usage: make diffN (N = $(word 2,$(STEPS))…$(LAST)), e.g. make diff3 CODE=1 (make diffs: all of them)
+SAMPLE_USAGE := usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma
 
 .DEFAULT_GOAL := help
-.PHONY: help data test clean diffs venv check-full bench notebooks lab step diff sample
+.PHONY: help help-dev data test clean diffs venv step diff sample
 
-help: ## list the verbs
-	@echo "microgpt, step by step — verbs:"
-	@echo "  make step$(FIRST) … step$(LAST)    run a step (e.g. make step3 NUM_STEPS=50 for a quick run)"
-	@echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    show what step N adds to step N-1 (make diffs: all of them)"
-	@echo "                        CODE=1: the code only (no prose, comments, blanks; re-indenting is no change)"
-	@echo "  make sampleN          sample names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+# `## text` after a verb lists it in `make`; `##dev text` in `make help-dev`.
+VERBS = grep -hE '^[a-z-]+:.*$(1) ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*$(1) (.*)/  make \1\t\2/' | expand -t 24
+
+help:
+	@echo "microgpt, step by step — the learner's and the teacher's verbs (make help-dev: the maintainer's):"
+	@echo "  make step$(FIRST) … step$(LAST)    run a step (make step3 NUM_STEPS=50: a quick run)"
+	@echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    what step N adds to step N-1 (make diffs: all; CODE=1: code only)"
+	@echo "  make sample$(FIRST) … sample$(LAST)  names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"
+	@$(call VERBS,##)
+
+help-dev: ##dev the maintainer's verbs: generators, measurements, proofs in the real tools
+	@echo "microgpt, step by step — the maintainer's verbs (make: the learner's and the teacher's):"
+	@$(call VERBS,##dev)
 
 # `make step` and `make step9` (no such step): the usage line, exit status 2 like any bad command line.
 step:
 	@echo "$(STEP_USAGE)" >&2; exit 2
 
-step%: ## (stepN) run steps/trainN.py
+step%:
 	$(if $(filter $*,$(STEPS)),$(PYTHON) steps/train$*.py,@echo "$(STEP_USAGE)" >&2; exit 2)
 
 sample:
-	@echo "usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma" >&2; exit 2
+	@echo "$(SAMPLE_USAGE)" >&2; exit 2
+
+# PROMPT=ma TEMPERATURE=0.8 NUM_SAMPLES=5 or TOP=mar pass through as environment variables.
+sample%:
+	$(if $(filter $*,$(STEPS)),@$(PYTHON) tools/sample.py $*,@echo "$(SAMPLE_USAGE)" >&2; exit 2)
 
 # CODE=1: the code only (tools/diff.py --code).
 DIFF_ARGS = $(if $(filter 1,$(CODE)), --code)
 
-sample%: ## (sampleN) sample names from steps/trainN.py trained once: PROMPT=ma TEMPERATURE=0.8 NUM_SAMPLES=5, or TOP=mar
-	$(if $(filter $*,$(STEPS)),@$(PYTHON) tools/sample.py $*,@echo "usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma" >&2; exit 2)
-
 diff:
 	@echo "$(DIFF_USAGE)" >&2; exit 2
 
-diff%: ## (diffN) the diff trainN-1 -> trainN (CODE=1: code only)
+diff%:
 	@$(PYTHON) tools/diff.py $*$(DIFF_ARGS)
 
-diffs: ## every diff, in order (CODE=1: code only)
+diffs:
 	@$(PYTHON) tools/diff.py --all$(DIFF_ARGS)
 
 data: ## download data/names.txt now (the steps do it on first use)
 	$(PYTHON) tools/dataset.py
 
-venv: $(VENV)/.installed ## build the pinned environment (.venv) used by tests and notebooks
+venv: $(VENV)/.installed ##dev build the pinned environment (.venv) used by tests and notebooks
 
 # tools/run_tests.py builds .venv and runs the tests: the same on Windows, where there is no make.
 $(VENV)/.installed: requirements.txt
@@ -68,120 +78,132 @@ $(VENV)/.installed: requirements.txt
 test: $(VENV)/.installed ## run every test (builds .venv on first use)
 	@$(PYTHON) tools/run_tests.py
 
-check-full: ## the full-length check: train5 against the reference log and golden weights (~2 min)
-	$(PYTHON) tools/check_full.py
-
-bench: ## time every step with its defaults: docs/bench.json, bench.md and every figure quoted from them (BENCH_ARGS="--baseline REV": side by side)
-	$(PYTHON) tools/bench.py $(BENCH_ARGS)
-	@$(MAKE) --no-print-directory figures
-
 clean: ## remove the venvs, caches, downloads and everything built (keeps data/names.txt)
-	rm -rf $(VENV) .venv-* .pytest_cache docs/_build build lite/_cache
+	rm -rf $(VENV) .venv-* .pytest_cache $(BUILD)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-notebooks: $(VENV)/.installed ## regenerate notebooks/trainN.ipynb from steps/trainN.py, and the student versions
-	$(VPY) tools/notebooks.py
-	$(VPY) tools/exercises.py
+# --- generators: notebooks and figures from their one source --------------------------------------
+.PHONY: notebooks exercises figures
+notebooks: $(VENV)/.installed ##dev regenerate notebooks/trainN.ipynb from steps/trainN.py, and the student versions
+	$(VPY) -m tools.generate.notebooks
+	$(VPY) -m tools.exercises.student
 
-.PHONY: exercises
-exercises: $(VENV)/.installed ## regenerate only the student notebooks notebooks/exercises/trainN.ipynb (blanks + checks)
-	$(VPY) tools/exercises.py
+exercises: $(VENV)/.installed ##dev regenerate only the student notebooks notebooks/exercises/ (blanks + checks)
+	$(VPY) -m tools.exercises.student
 
-.PHONY: docs ladder docs-check
-docs: $(VENV)/.installed ## build the site into docs/_build/ from the committed ladder (DOCS_ARGS=--quick: no ladder needed)
-	$(VPY) tools/docs.py $(DOCS_ARGS)
+figures: $(VENV)/.installed ##dev rewrite the figures README.md and docs/ quote from docs/results/ and the steps (measures nothing)
+	$(VPY) -m tools.generate.figures
 
-ladder: $(VENV)/.installed ## re-run every step full length (minutes): docs/ladder.md, ladder.json, loss_curves.svg/.png
-	$(VPY) tools/ladder.py
+# --- measurements: docs/results/ ---------------------------------------------------------------------
+.PHONY: fidelity ladder bench
+fidelity: ##dev every step at full length: train5 = the reference log and golden weights (~2 min)
+	$(PYTHON) -m tools.measure.fidelity
+
+ladder: $(VENV)/.installed ##dev re-run every step full length (minutes): docs/results/ladder.*, loss_curves.*
+	$(VPY) -m tools.measure.ladder
 	@$(MAKE) --no-print-directory figures
 
-docs-check: docs chromium ## open the built site in headless Chromium: screenshots in docs/_build/screenshots/
-	$(VPY) tools/screenshot.py
+bench: ##dev time every step: docs/results/bench.* and every figure from them (BENCH_ARGS="--baseline REV" or --setup)
+	$(PYTHON) -m tools.measure.bench $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory figures
 
+# --- the course site (tools/site) --------------------------------------------------------------------
+.PHONY: docs docs-proof
+docs: $(VENV)/.installed ## build the course site into build/site/ (DOCS_ARGS=--quick: no ladder needed)
+	$(VPY) -m tools.site.build $(DOCS_ARGS)
+
+docs-proof: docs chromium ##dev open the built site in headless Chromium: screenshots in build/site/screenshots/
+	$(VPY) -m tools.browser.site
+
+# --- JupyterLab (tools/lab) ----------------------------------------------------------------------------
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
-# The lab as the repo starts it: tools/lab_config.py saves notebooks with the repo's kernel metadata
-# (tools/kernel_metadata.py); as root (a container, a lab VM) jupyter refuses to start without --allow-root.
-LAB := $(VENV)/bin/jupyter lab --config=tools/lab_config.py $(if $(filter 0,$(shell id -u)),--allow-root)
+# The lab as the repo starts it: tools/lab/config.py saves notebooks with the repo's kernel metadata
+# (tools/generate/kernel_metadata.py); as root (a container, a lab VM) jupyter refuses to start without
+# --allow-root.
+.PHONY: lab lab-proof
+LAB := $(VENV)/bin/jupyter lab --config=tools/lab/config.py $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 lab: $(VENV)/.lab-installed $(LAB_OVERRIDES) ## open the notebooks in JupyterLab (NUM_STEPS=50 make lab: quick mode in every kernel)
 	$(LAB) notebooks/ $(LAB_ARGS)
 
-$(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.txt
-	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt
+$(VENV)/.lab-installed: $(VENV)/.installed tools/lab/requirements.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r tools/lab/requirements.txt -c requirements.txt
 	touch $@
 
 # The lab's own defaults: JupyterLab's overrides.json in the venv's app settings folder. Copied from
-# tools/lab_overrides.json, it turns off the pop-up asking to fetch Jupyter news, which would sit over
+# tools/lab/overrides.json, it turns off the pop-up asking to fetch Jupyter news, which would sit over
 # the first notebook (a choice made in the Settings editor still wins). A file target of its own, so
 # that an existing .venv gets it too.
-$(LAB_OVERRIDES): tools/lab_overrides.json $(VENV)/.lab-installed
+$(LAB_OVERRIDES): tools/lab/overrides.json $(VENV)/.lab-installed
 	@mkdir -p $(@D)
 	cp $< $@
 
-# --- browser checks (tools/browser.py): Debian's chromium driven by playwright, pinned in
-# requirements-browser.txt and installed into .venv; playwright's own browser download is never used.
-# A missing chromium is installed only when asked: INSTALL_CHROMIUM=1 (what .ci/run sets).
+# The real JupyterLab opens and saves every notebook; git status stays clean. First the browser
+# machinery's own test (make test skips it where playwright is not installed yet).
+lab-proof: $(VENV)/.lab-installed $(LAB_OVERRIDES) browser-deps ##dev open+save every notebook in the pinned lab (headless), run train5 quick; git status stays clean
+	$(VPY) -m pytest -q tests/test_browser.py
+	$(VPY) -m tools.browser.lab -- $(LAB)
+
+# --- browser proofs (tools/browser): Debian's chromium driven by playwright, pinned in
+# tools/browser/requirements.txt and installed into .venv; playwright's own browser download is never
+# used. A missing chromium is installed only when asked: INSTALL_CHROMIUM=1 (what .ci/run sets).
 .PHONY: chromium browser-deps
-chromium: ## check that Debian's chromium is here (INSTALL_CHROMIUM=1: apt-get install it if not)
+chromium: ##dev check that Debian's chromium is here (INSTALL_CHROMIUM=1: apt-get install it if not)
 	@[ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 	  if [ "$(INSTALL_CHROMIUM)" = 1 ]; then echo "installing Debian's chromium (INSTALL_CHROMIUM=1) …"; \
 	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "error: no chromium here: sudo apt-get install chromium (or add INSTALL_CHROMIUM=1 to the make command)"; exit 1; fi
 
-browser-deps: $(VENV)/.browser-installed chromium ## what browser checks need: playwright (pinned) and chromium
+browser-deps: $(VENV)/.browser-installed chromium ##dev what browser proofs need: playwright (pinned) and chromium
 
-$(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
-	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt -c requirements.txt
+$(VENV)/.browser-installed: $(VENV)/.installed tools/browser/requirements.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r tools/browser/requirements.txt -c requirements.txt
 	touch $@
 
-# --- lab-check (issue 15): the real JupyterLab opens and saves every notebook; git status stays clean.
-# First the browser machinery's own test (make test skips it where playwright is not installed yet).
-.PHONY: lab-check
-lab-check: $(VENV)/.lab-installed $(LAB_OVERRIDES) browser-deps ## open+save every notebook in the pinned lab (headless), run train5 quick; git status must stay clean
-	$(VPY) -m pytest -q tests/test_browser.py
-	$(VPY) tools/lab_check.py -- $(LAB)
-
-# --- figures: every measured figure in README.md and docs/*.md is written from its source ---------
-.PHONY: figures
-figures: $(VENV)/.installed ## rewrite the figures README.md and docs/*.md quote from docs/ladder.json, bench.json and the steps (measures nothing)
-	$(VPY) tools/figures.py
-
-# --- The course in a browser tab: JupyterLite (tools/lite.py, tools/lite_check.py; own venv .venv-lite) ---
+# --- The course in a browser tab: JupyterLite (tools/lite; own venv .venv-lite) -----------------------
 LITE_VENV := .venv-lite
-.PHONY: lite lite-check lite-lock
+.PHONY: lite lite-proof lite-lock
 # LITE_START picks the notebook the landing page starts students on, e.g. make lite LITE_START=notebooks/exercises/train3.ipynb
-lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: docs/_build/lite/ (serve it, open it)
-	$(LITE_VENV)/bin/python tools/lite.py $(if $(LITE_START),--start $(LITE_START))
+lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: build/site/lite/ (serve it, open it)
+	$(LITE_VENV)/bin/python -m tools.lite.build $(if $(LITE_START),--start $(LITE_START))
 
-lite-check: $(LITE_VENV)/.installed browser-deps ## build again (same bytes?), then run lessons and an exercise in headless Chromium
-	$(LITE_VENV)/bin/python tools/lite.py --verify
-	$(VPY) tools/lite_check.py
+lite-proof: $(LITE_VENV)/.installed browser-deps ##dev build again (same bytes?), then run lessons and an exercise in headless Chromium
+	$(LITE_VENV)/bin/python -m tools.lite.build --verify
+	$(VPY) -m tools.browser.lite
 
-lite-lock: $(LITE_VENV)/.installed ## re-pin lite/lock.json (Pyodide's npm integrity, the wheels' sha256) after a kernel upgrade
-	$(LITE_VENV)/bin/python tools/lite.py --lock
+lite-lock: $(LITE_VENV)/.installed ##dev re-pin tools/lite/lock.json (Pyodide's npm integrity, the wheels' sha256) after a kernel upgrade
+	$(LITE_VENV)/bin/python -m tools.lite.build --lock
 
-$(LITE_VENV)/.installed: requirements-lite.txt
+$(LITE_VENV)/.installed: tools/lite/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make lite needs Python 3.10 or newer"; exit 1; }
 	@command -v npm >/dev/null || { echo "error: make lite needs npm (it fetches Pyodide from the npm registry): install Node.js"; exit 1; }
 	$(PYTHON) -m venv $(LITE_VENV)
-	$(LITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
+	$(LITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/lite/requirements.txt
 	touch $@
 
 # --- nbgrader (docs/exercises.md): a course folder for the six steps, and the proof that nbgrader
-# itself grades it right. nbgrader is pinned in requirements-nbgrader.txt and lives in a venv of its
-# own (.venv-nbgrader, with requirements.txt), so make test stays lean.
+# itself grades it right. nbgrader is pinned in tools/nbgrader/requirements.txt and lives in a venv of
+# its own (.venv-nbgrader, with requirements.txt), so make test stays lean.
 NBG_VENV := .venv-nbgrader
-.PHONY: nbgrader grade-check
-nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (nbgrader-course/: source/train0 … train5) and install nbgrader
+.PHONY: nbgrader grade-proof
+nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (build/nbgrader/: source/train0 … train5) and install nbgrader
 	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py || echo "(no data/names.txt: each notebook downloads it when it runs)"
-	$(NBG_VENV)/bin/python tools/nbgrader_course.py nbgrader-course
+	$(NBG_VENV)/bin/python -m tools.nbgrader.course $(BUILD)/nbgrader
 
-grade-check: $(NBG_VENV)/.installed ## nbgrader generate_assignment + autograde + generate_feedback on simulated students (5-10 min)
+grade-proof: $(NBG_VENV)/.installed ##dev nbgrader generate_assignment + autograde + generate_feedback on simulated students (5-10 min)
 	$(PYTHON) tools/dataset.py
-	$(NBG_VENV)/bin/python tools/nbgrader_course.py --grade-check
+	$(NBG_VENV)/bin/python -m tools.nbgrader.course --grade-check
 
-$(NBG_VENV)/.installed: requirements.txt requirements-nbgrader.txt
+$(NBG_VENV)/.installed: requirements.txt tools/nbgrader/requirements.txt
 	$(PYTHON) -m venv $(NBG_VENV)
-	$(NBG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-nbgrader.txt
+	$(NBG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r tools/nbgrader/requirements.txt
 	touch $@
+
+# The proofs' and the full-length run's earlier names, kept so that old notes and scripts still work.
+.PHONY: lab-check lite-check docs-check grade-check check-full
+lab-check: lab-proof
+lite-check: lite-proof
+docs-check: docs-proof
+grade-check: grade-proof
+check-full: fidelity

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))  # the tests may import the tools
 # The facts the tools share, defined once in tools/project.py. ../shared (SHARED) sits beside the repo
 # in CI only, never on a learner's machine: names_txt() below is the only place the tests look there
 # for the dataset; project.reference_log() the only one for the reference log.
-from project import DATASET, KNOBS, ROOT, SHARED, SHARED_REFERENCE_LOG, STEPS, reference_log, step_numbers  # noqa: E402,F401
+from tools.project import DATASET, KNOBS, ROOT, SHARED, SHARED_REFERENCE_LOG, STEPS, reference_log, step_numbers
 
 REFERENCE_LOG = reference_log()
 HOW_TO_GET_THE_DATASET = ("needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "

@@ -16,11 +16,10 @@ import nbformat
 from gradcheck import check_value_params
 from stepkit import ROOT, execute, losses, run, run_notebook, samples
 
-sys.path.insert(0, str(ROOT / "tools"))
-import docs  # noqa: E402
-import notebooks  # noqa: E402
-from project import kv_cache  # noqa: E402
-import standalone  # noqa: E402
+from tools.site import build as docs
+from tools.generate import notebooks
+from tools.project import kv_cache
+from tools.generate import setup_cell as standalone
 
 K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
@@ -147,7 +146,7 @@ class EveryStep:
         nb = nbformat.read(self.committed(), as_version=4)
         nbformat.validate(nb)
         assert set(nb.metadata) == {"kernelspec", "language_info"}  # their values: tests/test_kernel_metadata.py
-        for cell in nb.cells:  # the setup cell of tools/standalone.py is collapsed; nothing else has metadata
+        for cell in nb.cells:  # the setup cell of tools/generate/setup_cell.py is collapsed; nothing else has metadata
             assert cell.metadata == (standalone.HIDDEN if cell.id == f"train{self.n}-setup" else {})
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None

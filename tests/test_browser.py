@@ -1,6 +1,6 @@
-"""tools/browser.py: the local server starts and stops for sure; the browser records (and blocks) every
+"""tools/browser/driver.py: the local server starts and stops for sure; the browser records (and blocks) every
 request that is not to 127.0.0.1, and takes a screenshot. The browser tests skip, with the reason,
-where playwright or Chromium is absent (make test needs neither; make lab-check installs playwright)."""
+where playwright or Chromium is absent (make test needs neither; make lab-proof installs playwright)."""
 
 import sys
 
@@ -8,8 +8,7 @@ import pytest
 
 from stepkit import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-import browser  # noqa: E402
+from tools.browser import driver as browser
 
 PAGE = """<!doctype html><title>local</title><h1 id="hi">hello</h1>
 <img src="pixel.svg"><img src="http://nowhere.invalid/stray.png"><script>fetch("http://nowhere.invalid/api")</script>"""

@@ -12,8 +12,7 @@ import pytest
 
 from stepkit import OFFLINE_URL, ROOT, losses, names_txt, one_clear_line, run, samples, step_numbers, write
 
-sys.path.insert(0, str(ROOT / "tools"))
-import dataset  # noqa: E402
+from tools import dataset
 
 
 @pytest.fixture

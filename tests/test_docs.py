@@ -1,4 +1,4 @@
-"""tools/docs.py: the static site (make docs). The ladder's own tests are in test_ladder.py.
+"""tools/site/build.py: the static site (make docs). The ladder's own tests are in test_ladder.py.
 
 The site is built once, in quick mode, into a temp folder: a 5-step ladder scored on 100 held-out
 names, notebooks run with NUM_STEPS=3. The committed full-length figures are only read, never written.
@@ -18,10 +18,9 @@ import pytest
 from stepkit import ROOT, environment, step_numbers
 from steptests import lesson_notebook
 
-sys.path.insert(0, str(ROOT / "tools"))
-import diff  # noqa: E402
-import docs  # noqa: E402
-import screenshot  # noqa: E402
+from tools import diff
+from tools.site import build as docs
+from tools.browser import site as screenshot
 
 STEPS = step_numbers()
 

@@ -1,6 +1,6 @@
-"""tools/figures.py and tools/bench.py: every figure README.md and docs/*.md quote agrees with the one
-source that measured it (docs/ladder.json, docs/bench.json, bench_baseline.json, the steps, the
-exercise table), docs/ladder.md and docs/bench.md are exactly what their JSON generates, and no
+"""tools/generate/figures.py and tools/measure/bench.py: every figure README.md and docs/*.md quote agrees with the one
+source that measured it (docs/results/ladder.json, docs/results/bench.json, bench_baseline.json, the steps, the
+exercise table), docs/results/ladder.md and docs/results/bench.md are exactly what their JSON generates, and no
 time, size, speed-up or line count is typed by hand outside a generated figure."""
 
 import json
@@ -13,12 +13,11 @@ import pytest
 
 from stepkit import REFERENCE_LOG, ROOT, SHARED_REFERENCE_LOG, names_txt
 
-sys.path.insert(0, str(ROOT / "tools"))
-import bench  # noqa: E402
-import diff  # noqa: E402
-import figures  # noqa: E402
-import ladder  # noqa: E402
-import run_tests  # noqa: E402
+from tools.measure import bench
+from tools import diff
+from tools.generate import figures
+from tools.measure import ladder
+from tools import run_tests
 
 SHARED = SHARED_REFERENCE_LOG.parent  # ../shared/reference: in CI only (tools/project.py says where)
 # What a hand-typed measurement looks like: ~N, N s / minutes / MB / KB / ×, N lines, "a few minutes".
@@ -26,13 +25,13 @@ TYPED = re.compile(r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|h
                    r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b")
 # Figures that describe what a tool does rather than a measurement: (file, text).
 NOT_MEASURED = {
-    ("docs/exercises.md", "~150"),  # tools/check.py's sample of gradient entries for exercise 1.2
+    ("docs/exercises.md", "~150"),  # tools/exercises/checks.py's sample of gradient entries for exercise 1.2
     ("docs/speed.md", "50 MB"),  # the bound tests/test_train2.py holds the collector-off run to
 }
 
 
 def test_every_figure_agrees_with_its_source():
-    assert figures.problems() == [], "a copy differs from its source: run `make figures` (tools/figures.py)"
+    assert figures.problems() == [], "a copy differs from its source: run `make figures` (tools/generate/figures.py)"
 
 
 def test_no_measured_figure_is_typed_by_hand():
@@ -42,7 +41,7 @@ def test_no_measured_figure_is_typed_by_hand():
             for match in TYPED.finditer(line):
                 if (relative, match.group(0).strip()) not in NOT_MEASURED:
                     pytest.fail(f"{relative}, line {number} (figures left out): {match.group(0)!r} is typed by hand; "
-                                f"quote it as a figure of tools/figures.py: {line.strip()!r}")
+                                f"quote it as a figure of tools/generate/figures.py: {line.strip()!r}")
 
 
 def test_a_hand_edited_copy_is_named():
@@ -53,9 +52,9 @@ def test_a_hand_edited_copy_is_named():
         f"README.md: figure bench-wall:5 says '~24 s', its source says {figures.bench_wall(5)!r}"]
     table = figures.expected()["README.md"].replace("| 2.2761 |", "| 2.2762 |")
     assert figures.differences("README.md", table, readme) == ["README.md: figure ladder-table differs from its source"]
-    ladder_md = figures.expected()["docs/ladder.md"]
-    assert figures.differences("docs/ladder.md", ladder_md + "A line added by hand.\n", ladder_md) == [
-        "docs/ladder.md differs from what its JSON generates"]
+    ladder_md = figures.expected()["docs/results/ladder.md"]
+    assert figures.differences("docs/results/ladder.md", ladder_md + "A line added by hand.\n", ladder_md) == [
+        "docs/results/ladder.md differs from what its JSON generates"]
     assert figures.differences("README.md", readme + "<!-- fig speedup -->", readme) == [
         "README.md: a `<!-- fig NAME -->` without its `<!-- /fig -->`"]
     with pytest.raises(KeyError, match="unknown figure 'nonsense'"):
@@ -63,7 +62,7 @@ def test_a_hand_edited_copy_is_named():
 
 
 def test_a_new_measurement_reaches_every_copy(monkeypatch):
-    """What `make bench` does: new JSON, then tools/figures.py writes README.md, bench.md and the docs from it."""
+    """What `make bench` does: new JSON, then tools/generate/figures.py writes README.md, bench.md and the docs from it."""
     alone, side = bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE)
     for row in alone["rows"]:
         row["wall"] *= 2
@@ -73,14 +72,14 @@ def test_a_new_measurement_reaches_every_copy(monkeypatch):
     want = figures.expected()
     five = alone["rows"][-1]["wall"]
     assert f"<!-- fig bench-wall:5 -->~{five:.0f} s<!-- /fig -->" in want["README.md"]
-    assert f"| train5 | 1000 | {five:.1f} |" in want["docs/bench.md"]
+    assert f"| train5 | 1000 | {five:.1f} |" in want["docs/results/bench.md"]
     assert "–20×<!-- /fig -->" in want["README.md"]
     assert figures.problems() != []  # the committed copies no longer agree
 
 
 def needs_data():
     if not (ROOT / "data" / "names.txt").is_file():
-        pytest.skip("tools/bench.py times the steps on data/names.txt, which is not here")
+        pytest.skip("tools/measure/bench.py times the steps on data/names.txt, which is not here")
 
 
 def test_bench_writes_its_json_and_generates_bench_md(tmp_path):
@@ -151,7 +150,7 @@ def test_bench_setup_builds_a_fresh_venv_as_a_learner_would_and_records_it(tmp_p
 
 
 def test_the_readme_says_what_the_first_make_test_costs(monkeypatch):
-    """Its time and size are figures of docs/setup.json, which a new measurement rewrites."""
+    """Its time and size are figures of docs/results/setup.json, which a new measurement rewrites."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Two commands\n", 1)[1].split("\n## ", 1)[0]
     committed = bench.load(bench.SETUP)
@@ -164,7 +163,7 @@ def test_the_readme_says_what_the_first_make_test_costs(monkeypatch):
     want = figures.expected()
     assert "<!-- fig setup-time -->about 2 minutes<!-- /fig -->" in want["README.md"]
     assert "<!-- fig setup-size -->400 MB<!-- /fig -->" in want["README.md"]
-    assert "took 150 s to build and takes 401 MB on disk" in want["docs/bench.md"]
+    assert "took 150 s to build and takes 401 MB on disk" in want["docs/results/bench.md"]
 
 
 def test_the_datasets_size_in_the_readme_is_the_files():

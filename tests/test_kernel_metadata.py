@@ -1,6 +1,6 @@
-"""The notebooks' kernel metadata design (tools/kernel_metadata.py): a notebook that JupyterLab opened
+"""The notebooks' kernel metadata design (tools/generate/kernel_metadata.py): a notebook that JupyterLab opened
 and saved without edits is still in sync and clean, and the lab's pre-save hook writes it back byte
-for byte; an edited cell is still noticed. make lab-check proves the same with the real lab."""
+for byte; an edited cell is still noticed. make lab-proof proves the same with the real lab."""
 
 import json
 import sys
@@ -11,13 +11,12 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from stepkit import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-import exercises  # noqa: E402
-import kernel_metadata  # noqa: E402
-import notebooks  # noqa: E402
+from tools.exercises import student as exercises
+from tools.generate import kernel_metadata
+from tools.generate import notebooks
 
 # What JupyterLab 4.6.6 (ipykernel 7.3.0, Python 3.11.7) wrote into every notebook it opened and saved,
-# as make lab-check saw it. Only "version" depends on the machine.
+# as make lab-proof saw it. Only "version" depends on the machine.
 LAB_WROTE = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
              "language_info": {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                                "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
@@ -95,5 +94,7 @@ def test_the_hook_leaves_other_kernels_and_other_files_alone():
 
 
 def test_the_lab_config_installs_the_hook():
-    config = PyFileConfigLoader("lab_config.py", path=str(ROOT / "tools")).load_config()  # as jupyter lab --config does
-    assert config.ContentsManager.pre_save_hook is kernel_metadata.pre_save_hook
+    config = PyFileConfigLoader("config.py", path=str(ROOT / "tools" / "lab")).load_config()  # as jupyter lab --config does
+    hook = config.ContentsManager.pre_save_hook  # loaded from tools/generate/kernel_metadata.py by path
+    assert hook.__code__.co_code == kernel_metadata.pre_save_hook.__code__.co_code
+    assert hook.__code__.co_filename == kernel_metadata.pre_save_hook.__code__.co_filename

@@ -1,4 +1,4 @@
-"""make lab and make lab-check start the lab the same way: with tools/lab_config.py (the repo's kernel
+"""make lab and make lab-proof start the lab the same way: with tools/lab/config.py (the repo's kernel
 metadata on save), and with --allow-root exactly when run as root. (lab-check itself is too slow for
 make test: .ci/run runs it.)"""
 
@@ -11,8 +11,7 @@ import pytest
 
 from stepkit import ROOT, posix_make
 
-sys.path.insert(0, str(ROOT / "tools"))
-import lab_check  # noqa: E402
+from tools.browser import lab as lab_check
 
 pytestmark = posix_make  # make -n with a /bin/sh stand-in for `id`
 
@@ -36,12 +35,12 @@ def test_the_lab_gets_allow_root_only_as_root(target, tmp_path):
 
 @pytest.mark.parametrize("target", ["lab", "lab-check"])
 def test_the_lab_saves_with_the_repos_kernel_metadata(target, tmp_path):
-    assert "jupyter lab --config=tools/lab_config.py" in make_n(target, 1000, tmp_path)
+    assert "jupyter lab --config=tools/lab/config.py" in make_n(target, 1000, tmp_path)
 
 
 def test_ci_runs_lab_check_after_the_tests():
     lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
-    test, check = (next(i for i, line in enumerate(lines) if verb in line) for verb in ("make test", "make lab-check"))
+    test, check = (next(i for i, line in enumerate(lines) if verb in line) for verb in ("make test", "make lab-proof"))
     assert test < check and "INSTALL_CHROMIUM=1" in lines[check]
 
 
@@ -54,9 +53,9 @@ def test_the_lab_asks_nothing_about_jupyter_news():
     the notification plugin's fetchNews is "true" or "false" (a string, not a bool): make lab puts the
     repo's overrides.json, which says "false", where the lab reads its defaults. lab-check looks for the
     pop-up in a real lab, without a setting of its own that would hide a missing override."""
-    overrides = json.loads((ROOT / "tools" / "lab_overrides.json").read_text(encoding="utf-8"))
+    overrides = json.loads((ROOT / "tools" / "lab" / "overrides.json").read_text(encoding="utf-8"))
     assert overrides == {NOTIFICATION: {"fetchNews": "false"}}
-    copy = f"cp tools/lab_overrides.json {APP.relative_to(ROOT)}/settings/overrides.json"
+    copy = f"cp tools/lab/overrides.json {APP.relative_to(ROOT)}/settings/overrides.json"
     for target in ("lab", "lab-check"):
         result = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True)
         assert copy in result.stdout.splitlines(), result.stdout

@@ -1,5 +1,5 @@
-"""tools/ladder.py: its held-out loss and running mean, a quick ladder never overwrites the committed
-figures, and the committed full-length ladder (docs/ladder.md, ladder.json, the plot) is consistent.
+"""tools/measure/ladder.py: its held-out loss and running mean, a quick ladder never overwrites the committed
+figures, and the committed full-length ladder (docs/results/ladder.md, ladder.json, the plot) is consistent.
 (The quick ladder the site is built from is checked in test_docs.py.)"""
 
 import json
@@ -11,12 +11,11 @@ import pytest
 
 from stepkit import ROOT, step_numbers
 
-sys.path.insert(0, str(ROOT / "tools"))
-import docs  # noqa: E402
-import ladder  # noqa: E402
+from tools.site import build as docs
+from tools.measure import ladder
 
 STEPS = step_numbers()
-DOCS = ROOT / "docs"
+DOCS = ROOT / "docs" / "results"
 
 
 # --- the ladder tool ------------------------------------------------------------------------------
@@ -61,7 +60,8 @@ def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
     rows = ladder_md_rows()
     assert len(rows) == len(data["steps"])
     for row, r in zip(rows, data["steps"]):
-        assert row[0] == f"[train{r['step']}](../steps/train{r['step']}.py)"
+        link = row[0].removeprefix(f"[train{r['step']}](").removesuffix(")")  # relative to docs/results/
+        assert (DOCS / link).resolve() == ROOT / "steps" / f"train{r['step']}.py", row[0]
         assert row[1] == r["idea"] == ladder.idea(r["step"])
         assert row[2] == ladder.fmt_params(r["params"])
         assert row[3:7] == [f"{r['final_train_loss']:.4f}", f"{r['heldout_loss']:.4f}",
@@ -75,11 +75,11 @@ def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
 
 def test_the_train_loss_column_says_it_is_a_mean_wherever_the_table_is():
     """A full run ends on one name's loss (train5: `step 1000 / 1000 | loss 2.6497`), the column is a mean of
-    many: its header says so in the README, docs/ladder.md, the terminal and the docs site."""
+    many: its header says so in the README, docs/results/ladder.md, the terminal and the docs site."""
     data = ladder.load()
     header = f"train loss, mean of last {ladder.LAST} steps"
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("<!-- fig ladder-table -->\n", 1)[1]
-    tables = {"README.md": readme, "docs/ladder.md": (DOCS / "ladder.md").read_text(encoding="utf-8"),
+    tables = {"README.md": readme, "docs/results/ladder.md": (DOCS / "ladder.md").read_text(encoding="utf-8"),
               "terminal": ladder.table(data, link=lambda r: f"train{r['step']}")}
     for where, text in tables.items():
         head = next(line for line in text.splitlines() if line.startswith("| step |"))

@@ -1,6 +1,6 @@
-"""The JupyterLite build's pure parts (tools/lite.py): pins, the lock trimming, the landing page, the site check.
+"""The JupyterLite build's pure parts (tools/lite/build.py): pins, the lock trimming, the landing page, the site check.
 
-The build itself (npm, pip, jupyter lite) and the browser run are `make lite` and `make lite-check`."""
+The build itself (npm, pip, jupyter lite) and the browser run are `make lite` and `make lite-proof`."""
 
 import hashlib
 import io
@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import lite  # noqa: E402
-import lite_check  # noqa: E402
+from tools.lite import build as lite
+from tools.browser import lite as lite_check
 
 
 def test_build_requirements_are_exact_pins():
-    lines = [line for line in (ROOT / "requirements-lite.txt").read_text().splitlines()
+    lines = [line for line in (ROOT / "tools/lite/requirements.txt").read_text().splitlines()
              if line.strip() and not line.startswith("#")]
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][^ ]*", line) for line in lines), lines
     names = {line.split("==")[0].lower().replace("_", "-") for line in lines}

@@ -1,4 +1,4 @@
-"""tools/notebooks.py: the staleness check, the --check command, knobs from a first cell; and every step
+"""tools/generate/notebooks.py: the staleness check, the --stale command, knobs from a first cell; and every step
 has its tests/test_trainN.py, which runs that step's notebook tests (tests/steptests.py's EveryStep).
 """
 
@@ -11,8 +11,7 @@ from nbformat.v4 import new_code_cell
 
 from stepkit import ROOT, run_notebook, step_numbers
 
-sys.path.insert(0, str(ROOT / "tools"))
-import notebooks  # noqa: E402
+from tools.generate import notebooks
 
 STEPS = step_numbers()
 
@@ -40,7 +39,7 @@ def test_check_names_a_stale_notebook(tmp_path, monkeypatch):
 
 
 def test_check_command_reports_what_problems_finds():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--check"],
+    result = subprocess.run([sys.executable, "-m", "tools.generate.notebooks", "--stale"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     expected = notebooks.problems()  # empty when the tree is in sync (the sync tests above say so)
     assert (result.returncode, result.stderr.splitlines()) == (1 if expected else 0, expected)

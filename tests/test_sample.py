@@ -13,8 +13,8 @@ import pytest
 from stepkit import ROOT, environment, one_clear_line, posix_make, run, samples, step_numbers, write
 from steptests import quick
 
-import dataset  # noqa: E402  (tests/stepkit.py has put tools/ on the path)
-import sample  # noqa: E402
+from tools import dataset
+from tools import sample
 
 SMALL = {"NUM_STEPS": 5, "N_EMBD": 4}  # train0 has no N_EMBD: it leaves it alone
 SETTINGS = ("PROMPT", "TEMPERATURE", "TOP", "SEED")  # the tool's own variables: none left over from the shell
@@ -265,7 +265,7 @@ def test_make_sample_passes_its_variables_through():
     result = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "sample0", "PROMPT=m1"],
                             env=tool_env({}), capture_output=True, text=True)  # refused before it trains
     assert result.returncode and "error: '1' is not in the vocabulary of " in result.stderr, result.stderr
-    assert "make sampleN" in subprocess.run(["make", "-C", str(ROOT)], capture_output=True, text=True).stdout
+    assert "make sample0 … sample5" in subprocess.run(["make", "-C", str(ROOT)], capture_output=True, text=True).stdout
 
 
 def test_the_readme_says_how_to_play_with_a_trained_model():

@@ -10,7 +10,7 @@ import pytest
 
 from stepkit import ROOT, STEPS, environment, losses, one_clear_line, run, step_numbers
 
-import diff  # noqa: E402  (tests/stepkit.py has put tools/ on the path)
+from tools import diff
 
 ALL_STEPS = pytest.mark.parametrize("n", step_numbers(), ids=lambda n: f"train{n}")
 

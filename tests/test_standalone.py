@@ -17,11 +17,10 @@ from nbformat.v4 import new_code_cell
 
 from stepkit import OFFLINE_URL, ROOT, environment, execute, losses, names_txt, run, samples, step_numbers
 
-sys.path.insert(0, str(ROOT / "tools"))
-import dataset  # noqa: E402
-import exercises  # noqa: E402
-import notebooks  # noqa: E402
-import standalone  # noqa: E402
+from tools import dataset
+from tools.exercises import student as exercises
+from tools.generate import notebooks
+from tools.generate import setup_cell as standalone
 
 STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}  # the smallest quick run

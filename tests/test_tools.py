@@ -19,11 +19,10 @@ except ImportError:  # Windows: pipes keep their size
 
 from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, posix_make, write
 
-sys.path.insert(0, str(ROOT / "tools"))
-import check_full  # noqa: E402
-import diff  # noqa: E402
-import project  # noqa: E402
-import run_tests  # noqa: E402
+from tools.measure import fidelity as check_full
+from tools import diff
+from tools import project
+from tools import run_tests
 
 STEPS = project.step_numbers()
 
@@ -107,10 +106,14 @@ def test_the_readme_says_what_the_diff_tables_reference_column_is():
     assert "tools/diff.py" in below  # where REFERENCE_COUNT quotes them from the specification
 
 
-def test_make_lists_its_verbs():
-    out = make().stdout
-    for verb in ("step0", "diff1", "diffs", "test", "notebooks", "lab", "exercises", "docs", "ladder", "check-full", "bench", "clean"):
+def test_make_lists_the_learners_and_the_teachers_verbs_and_help_dev_the_rest():
+    out, dev = make().stdout, make("help-dev").stdout
+    assert len(out.splitlines()) <= 14, out
+    for verb in ("step0", "diff1", "diffs", "sample5", "test", "data", "lab", "docs", "lite", "nbgrader", "clean"):
         assert verb in out
+    for verb in ("notebooks", "exercises", "figures", "ladder", "bench", "fidelity", "lab-proof", "lite-proof",
+                 "docs-proof", "grade-proof", "lite-lock"):
+        assert f"make {verb} " in dev and f"make {verb} " not in out
 
 
 def test_make_passes_knobs_through_to_the_steps(tmp_path):
@@ -143,8 +146,9 @@ def test_make_without_a_step_number_prints_its_usage(verb, line):
 
 def test_make_has_no_built_in_rules_and_every_verb_still_works():
     assert "%.o: %.c" not in make("-p", "-n", "help").stdout
-    verbs = re.findall(r"^  make ([a-z-]+)\s", make().stdout, re.M)
-    assert {"help", "diffs", "test", "lab", "lab-check", "lite", "clean"} <= set(verbs)
+    verbs = re.findall(r"^  make ([a-z-]+)\s", make().stdout + make("help-dev").stdout, re.M)
+    assert {"help-dev", "test", "lab", "lab-proof", "lite", "clean"} <= set(verbs)
+    verbs += ["lab-check", "lite-check", "docs-check", "grade-check", "check-full"]  # the old names still work
     for verb in verbs + [f"step{STEPS[0]}", f"diff{STEPS[-1]}"]:
         result = make("-n", verb)
         assert result.returncode == 0, f"make -n {verb}: {result.stderr}"
@@ -161,7 +165,7 @@ def test_make_diff_code_1_is_the_code_only_diff(args, command):
 def test_the_readme_shows_both_diffs_and_make_help_the_code_knob():
     block = [line.split("#")[0].split() for line in readme_block("Reading the diffs", "sh")]
     assert ["make", "diff4", "CODE=1"] in block and ["make", "diffs"] in block
-    assert "CODE=1: the code only" in make("help").stdout
+    assert "CODE=1: code only" in make("help").stdout
 
 
 def test_check_full_reads_the_figures_of_a_run():
@@ -182,16 +186,24 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
 
 TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
-MODULES = {"browser.py", "check.py", "kernel_metadata.py", "lab_config.py", "project.py", "standalone.py"}
-EVERY_FILE = sorted(path.name for path in TOOLS.glob("*.py"))
+MODULES = {"browser/driver.py", "exercises/checks.py", "exercises/wrong.py", "generate/kernel_metadata.py",
+           "generate/setup_cell.py", "lab/config.py", "project.py"}
+EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
 NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv
 
 
+def typed(name):
+    """How the user runs a command of tools/: a learner's by path, a room's as a module (from the repo)."""
+    return f"tools/{name}" if "/" not in name else "python3 -m tools." + name[:-3].replace("/", ".")
+
+
 def tool(name, *args, cwd, python_flags=()):
+    """Run tools/NAME as the user would (typed()); a room's module runs from the repo's folder, as -m needs."""
     env = dict(os.environ, NAMES_URL=OFFLINE_URL)  # should a tool try a download, it fails at once
-    return subprocess.run([sys.executable, *python_flags, str(TOOLS / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    how = [str(TOOLS / name)] if "/" not in name or name in MODULES else ["-m", typed(name).split()[-1]]
+    return subprocess.run([sys.executable, *python_flags, *how, *args], cwd=cwd if how[0] != "-m" else ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
 
 
 def files_of_the_repo():
@@ -217,8 +229,8 @@ def test_help_prints_the_usage_and_does_nothing_else(name, tmp_path):
         assert result.stdout == "" and len(result.stderr.splitlines()) <= 1, result.stderr
     else:
         assert (result.returncode, result.stderr) == (0, "")
-        assert result.stdout.startswith(f"usage: tools/{name} [-h]")
-        assert project.tool_name(TOOLS / name) == f"tools{os.sep}{name}"
+        assert result.stdout.startswith(f"usage: {typed(name)} [-h]"), result.stdout[:200]
+        assert project.tool_name(TOOLS / name) == typed(name).replace("/", os.sep, 1 if "/" not in name else 0)
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
@@ -226,9 +238,9 @@ def test_a_library_run_directly_says_which_command_uses_it(name, tmp_path):
     """One line, exit status 2 (the status of a bad command line): it is no command, and it names one."""
     result = tool(name, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    what = "JupyterLab's config" if name == "lab_config.py" else "a library"
+    what = "JupyterLab's config" if name == "lab/config.py" else "a library"
     assert re.fullmatch(rf"error: tools/{name} is {what}, not a command: .+\n", result.stderr), result.stderr
-    named = re.findall(r"tools/(\w+\.py)|`make ([a-z-]+)`", result.stderr.split(": ", 2)[2])
+    named = re.findall(r"tools/([\w/]+\.py)|`make ([a-z-]+)`", result.stderr.split(": ", 2)[2])
     assert any(py in COMMANDS or verb for py, verb in named), result.stderr
 
 
@@ -241,11 +253,13 @@ def test_the_files_of_tools_are_commands_or_libraries_as_the_tests_say():
         assert has == (name in COMMANDS), f"tools/{name}: {'a command' if has else 'no command'}; fix MODULES"
 
 
-def test_the_readme_says_which_files_of_tools_explain_themselves():
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    sentence = re.search(r"Every command in `tools/` explains itself with `--help`: (.*?)\. ", readme)
-    assert sentence, "the README's sentence on --help"
-    assert re.findall(r"`(\w+\.py)`", sentence.group(1)) == COMMANDS
+def test_tools_readme_lists_every_command_with_its_make_verb():
+    """tools/README.md: one row per command (as the user types it) and every file of tools/ named once."""
+    text = (TOOLS / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \|", text, re.M)
+    assert sorted(rows) == sorted(typed(name) for name in COMMANDS)
+    for name in EVERY_FILE:
+        assert f"`{name}`" in text or f"tools/{name}" in text or typed(name) in text, name
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -253,8 +267,8 @@ def test_a_bad_argument_is_one_line_and_exit_status_2(name, tmp_path):
     result = tool(name, "--no-such-option", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert result.stderr.startswith(f"error: tools/{name}: unrecognized arguments: --no-such-option")
-    assert result.stderr.endswith(f" (see tools/{name} --help)\n")
+    assert result.stderr.startswith(f"error: {typed(name)}: unrecognized arguments: --no-such-option")
+    assert result.stderr.endswith(f" (see {typed(name)} --help)\n")
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -263,9 +277,11 @@ def test_without_the_pinned_environment_a_tool_says_so_in_one_line(name, tmp_pat
     and how to get the .venv); anything else is the one line, exit 1."""
     result = tool(name, "--help", cwd=tmp_path, python_flags=NO_VENV)
     assert "Traceback" not in result.stderr and result.returncode == 0, result.stderr
-    needs = rf"tools/{name} needs the project's pinned environment \(\w+ is not installed here\): " \
-            rf"run `make venv`, then `\.venv/bin/python tools/{name}`\n"
-    if not result.stdout.startswith(f"usage: tools/{name}"):
+    shown = re.escape(typed(name))
+    venv = re.escape(typed(name).replace("python3 ", ".venv/bin/python ") if "/" in name else f".venv/bin/python tools/{name}")
+    needs = rf"{shown} needs the project's pinned environment \(\w+ is not installed here\): " \
+            rf"run `make venv`, then `{venv}`\n"
+    if not result.stdout.startswith(f"usage: {typed(name)}"):
         assert re.search(needs + r"\Z", result.stdout), result.stdout
         result = tool(name, cwd=tmp_path, python_flags=NO_VENV)
         assert result.returncode == 1 and result.stdout == ""
@@ -273,10 +289,10 @@ def test_without_the_pinned_environment_a_tool_says_so_in_one_line(name, tmp_pat
 
 
 def test_the_notebook_generator_without_the_pinned_environment():
-    result = tool("notebooks.py", "--check", cwd=ROOT, python_flags=NO_VENV)
+    result = tool("generate/notebooks.py", "--stale", cwd=ROOT, python_flags=NO_VENV)
     assert result.returncode == 1
-    assert result.stderr == ("error: tools/notebooks.py needs the project's pinned environment (jupytext is not "
-                             "installed here): run `make venv`, then `.venv/bin/python tools/notebooks.py`\n")
+    assert result.stderr == ("error: python3 -m tools.generate.notebooks needs the project's pinned environment (jupytext is not "
+                             "installed here): run `make venv`, then `.venv/bin/python -m tools.generate.notebooks`\n")
 
 
 @pytest.mark.parametrize("args,line", [
@@ -287,20 +303,20 @@ def test_the_notebook_generator_without_the_pinned_environment():
     (["diff.py", "--count", "--code"], "--count counts code lines already: give it no --code"),
     (["diff.py", "--code"], "which diff? give a step number N, --all or --count"),
     (["dataset.py", "a.txt", "b.txt"], "unrecognized arguments: b.txt"),
-    (["bench.py", "--only", "2,9"], "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)"),
-    (["bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
-    (["ladder.py", "--steps", "ten"], "argument --steps: 'ten' is not a positive integer"),
-    (["ladder.py", "--steps", "3"], "a quick or partial run must not overwrite the committed docs/ figures: add --out DIR"),
-    (["exercises.py", "--list", "--check"], "argument --check: not allowed with argument --list"),
-    (["notebooks.py", "--check", "now"], "unrecognized arguments: now"),
-    (["check_full.py", "--quick"], "unrecognized arguments: --quick"),
+    (["measure/bench.py", "--only", "2,9"], "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)"),
+    (["measure/bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
+    (["measure/ladder.py", "--steps", "ten"], "argument --steps: 'ten' is not a positive integer"),
+    (["measure/ladder.py", "--steps", "3"], "a quick or partial run must not overwrite the committed docs/results/: add --out DIR"),
+    (["exercises/student.py", "--list", "--stale"], "argument --stale: not allowed with argument --list"),
+    (["generate/notebooks.py", "--stale", "now"], "unrecognized arguments: now"),
+    (["measure/fidelity.py", "--quick"], "unrecognized arguments: --quick"),
     (["run_tests.py", "-k", "diff"], "unrecognized arguments: -k (pytest's own options go after --)"),
     (["run_tests.py", "--venv", "tests/test_tools.py"], "--venv runs no test: give it no pytest arguments"),
 ])
 def test_bad_command_lines(args, line, tmp_path):
     result = tool(*args, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == f"error: tools/{args[0]}: {line} (see tools/{args[0]} --help)\n"
+    assert result.stderr == f"error: {typed(args[0])}: {line} (see {typed(args[0])} --help)\n"
 
 
 # `| head` and the like: the reader closes the pipe early. Every command then ends quietly (no traceback,
@@ -334,7 +350,8 @@ def one_line_then_close(args):
 def test_a_reader_that_left_ends_every_command_quietly(name):
     write = gone_reader()
     try:
-        result = subprocess.run([sys.executable, str(TOOLS / name), "--help"], stdout=write,
+        how = [str(TOOLS / name)] if "/" not in name else ["-m", typed(name).split()[-1]]
+        result = subprocess.run([sys.executable, *how, "--help"], stdout=write, cwd=ROOT,
                                 stderr=subprocess.PIPE, text=True, env=BUFFERED, timeout=120)
     finally:
         os.close(write)
@@ -511,7 +528,7 @@ def test_only_an_unreachable_index_counts_as_offline():
 @posix_make
 @pytest.mark.parametrize("told", [False, True], ids=["not-told", "INSTALL_CHROMIUM=1"])
 def test_make_installs_chromium_only_when_told(tmp_path, told):
-    """`make docs-check` needs chromium (through `make chromium`): where there is none, it says how to get
+    """`make docs-proof` needs chromium (through `make chromium`): where there is none, it says how to get
     it in one line, and runs apt-get only with INSTALL_CHROMIUM=1 (what CI sets). A stand-in apt-get
     records its calls; the PATH has no chromium."""
     bin_ = tmp_path / "bin"

@@ -1,6 +1,6 @@
 """train5, microgpt: its gradients against finite differences, it starts from train4's model, it prints
 the reference log and ends with the weights of the straightforward implementation, bad sizes are one
-clear line; its output and its notebook. The full-length comparison is `make check-full`."""
+clear line; its output and its notebook. The full-length comparison is `make fidelity`."""
 
 import hashlib
 

@@ -318,9 +318,12 @@ def prepare(path, knob=None):
 
 
 def main(argv=None):
-    from project import command_line  # run as a command, tools/ is on sys.path
+    try:  # part of the tools package, or run by path (python3 tools/dataset.py)
+        from .project import command_line
+    except ImportError:
+        from project import command_line
 
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("path", nargs="?", default=DEFAULT_PATH, metavar="PATH",
                         help="where to save it (default: data/names.txt at the repo root)")
     path = parser.parse_args(argv).path
@@ -336,6 +339,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from project import run_main  # run as a command, tools/ is on sys.path
+    try:
+        from .project import run_main
+    except ImportError:
+        from project import run_main
 
     run_main(main)

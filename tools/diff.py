@@ -20,8 +20,12 @@ import re
 import sys
 import tokenize
 
-from project import command_line, run_main, step_path
-from project import step_numbers as steps  # noqa: F401  (diff.steps(): the tools that show the steps use it)
+try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
+    from .project import command_line, run_main, step_path
+    from .project import step_numbers as steps
+except ImportError:  # python3 tools/diff.py: tools/ is the script's folder
+    from project import command_line, run_main, step_path
+    from project import step_numbers as steps
 
 # The reference progression's changed code lines per diff (../shared/reference/ladder.md, code only):
 # a figure of the specification, quoted here once (the README's diff table, tests/test_tools.py's bound).
@@ -124,7 +128,7 @@ def count(n):
 
 def main(argv=None):
     available = steps()
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("n", nargs="?", type=int, choices=available[1:], metavar="N",
                        help="a step with one before it: " + (", ".join(map(str, available[1:])) or "none yet"))

@@ -5,7 +5,7 @@
 Where things are (ROOT, STEPS, DATASET, SHARED), which steps exist (step_numbers), the knobs a
 step reads (KNOBS), the reference log, the shape of a step's key/value cache (kv_cache), and the
 three rules of every tool's command line:
-  - command_line(__doc__): an argparse parser whose --help shows the tool's docstring and exits 0
+  - command_line(__doc__, __file__): an argparse parser whose --help shows the tool's docstring and exits 0
     before the tool does anything, and whose errors are ONE line on stderr, exit status 2;
   - `with pinned_environment(): import jupytext` for a tool that needs the pinned .venv: run
     without it, the tool says so in one line (how to build it, how to run the tool with it),
@@ -27,6 +27,9 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 STEPS = ROOT / "steps"
 DATASET = ROOT / "data" / "names.txt"  # where the steps fetch the dataset to, and read it from
+RESULTS = ROOT / "docs" / "results"  # measured results (make ladder, make bench): committed, never edited by hand
+BUILD = ROOT / "build"  # everything built, in one folder git ignores (make clean removes it)
+SITE = BUILD / "site"  # make docs; the JupyterLite course beside it in SITE / "lite" (make lite)
 # ../shared sits beside the clone in CI (and in the project's own worktrees) only: a learner's
 # clone never has it, so nothing may need it. The tests and check_full read the reference log there.
 SHARED = ROOT.parent / "shared"
@@ -67,11 +70,17 @@ def kv_cache(step_globals):
 # --- command lines ---------------------------------------------------------------------------------
 
 def tool_name(path=None):
-    """A tool as the user names it, e.g. tools/diff.py: the script at `path`, else the one being run."""
+    """A tool as the user types it: `tools/diff.py` for a learner's command (run by path), `python3 -m
+    tools.measure.bench` for one of the workshop's rooms (a package module); the one being run by default."""
     path = path or (sys.argv[0] if sys.argv and sys.argv[0] else None)
     if not path:
         return "this tool"
-    return f"tools{os.sep}{Path(path).name}" if Path(path).resolve().parent == TOOLS else str(path)
+    path = Path(path).resolve()
+    if path.parent == TOOLS:
+        return f"tools{os.sep}{path.name}"
+    if TOOLS in path.parents:
+        return "python3 -m " + ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return str(path)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -81,12 +90,10 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def command_line(doc, **kwargs):
-    """The parser of the tool that calls it: its docstring is the --help text (examples and all), its
-    name in messages is its file's (tools/X.py, also when a test calls its main()), errors are one line."""
-    caller = sys._getframe(1).f_globals.get("__file__")
-    return OneLineParser(prog=tool_name(caller), description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
-                         **kwargs)
+def command_line(doc, file):
+    """The parser of the tool in `file` (its __file__): its docstring is the --help text (examples and
+    all), its name in messages the one the user types (tool_name), errors are one line."""
+    return OneLineParser(prog=tool_name(file), description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 WINDOWS = os.name == "nt"
@@ -142,8 +149,10 @@ def venv_python():
 def needs_venv(missing):
     """The one line a tool prints when a module of the pinned environment is missing."""
     build = "python tools\\run_tests.py --venv" if os.name == "nt" else "make venv"
-    return (f"error: {tool_name()} needs the project's pinned environment ({missing} is not installed here): "
-            f"run `{build}`, then `{venv_python()} {tool_name()}`")
+    name = tool_name()
+    rerun = name.replace("python3 ", f"{venv_python()} ", 1) if name.startswith("python3 ") else f"{venv_python()} {name}"
+    return (f"error: {name} needs the project's pinned environment ({missing} is not installed here): "
+            f"run `{build}`, then `{rerun}`")
 
 
 @contextlib.contextmanager

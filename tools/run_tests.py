@@ -18,7 +18,10 @@ import re
 import subprocess
 import sys
 
-from project import ROOT, command_line, run_main
+try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
+    from .project import ROOT, command_line, run_main
+except ImportError:  # python3 tools/run_tests.py: tools/ is the script's folder
+    from project import ROOT, command_line, run_main
 
 VENV = ROOT / ".venv"
 BUILT = VENV / ".installed"  # the Makefile's target for .venv: every verb that needs it depends on this
@@ -79,7 +82,7 @@ def build(venv=None, pip_options=(), env=None):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("--venv", action="store_true", help="only build or refresh .venv, run no test")
     parser.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
                         help="passed on to pytest (its options after --): test files, -k EXPR, -x, …")

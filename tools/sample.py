@@ -39,7 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
+try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
+    from .project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
+except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
+    from project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
 
 CACHE = ROOT / "build" / "sample"
 END = ""  # what top_next() calls BOS: nothing more, the name ends here
@@ -195,7 +198,10 @@ def run_step(n, show=False, **knobs):
 def training_knobs(n, g):
     """The knobs that change the trained weights, as the step reads them from the environment (its own
     knob(), so a bad value is its own one line): all it reads but NUM_SAMPLES and DATASET."""
-    import dataset  # here: only a call that trains or loads needs it
+    try:  # here: only a call that trains or loads needs it
+        from . import dataset
+    except ImportError:
+        import dataset
 
     found = {}
     for name, default, _ in dataset.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
@@ -334,7 +340,7 @@ def print_top(g, n, prefix, k, temperature):
 
 def main(argv=None):
     available = step_numbers()
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("n", nargs="?", type=int, choices=available, metavar="N",
                         help="the step: " + ", ".join(map(str, available)))
     what = parser.add_mutually_exclusive_group()

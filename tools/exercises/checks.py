@@ -938,7 +938,7 @@ def adam(adam, beta1, beta2, eps):
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/check.py is a library, not a command: "
-                     "the student notebooks run it, copied in by tools/exercises.py "
+    sys.stderr.write("error: tools/exercises/checks.py is a library, not a command: "
+                     "the student notebooks run it, copied in by tools/exercises/student.py "
                      "(`make exercises`)\n")
     sys.exit(2)

@@ -1,9 +1,9 @@
 """The setup cell that lets a generated notebook work alone: one file on a hub, in Colab or VS Code.
 
-A lesson notebook (tools/notebooks.py) and a student notebook (tools/exercises.py) start with a
+A lesson notebook (tools/generate/notebooks.py) and a student notebook (tools/exercises/student.py) start with a
 collapsed setup cell generated here. It carries, as source copied in at generation time, the
 repository modules the notebook needs (tools/dataset.py; for a student notebook also the checkers
-of tools/check.py), so one definition of each fact stays in tools/ and nothing has to sit beside
+of tools/exercises/checks.py), so one definition of each fact stays in tools/ and nothing has to sit beside
 the notebook. The cell:
 
 - makes a bad setting (`os.environ["NUM_STEPS"] = "abc"`) show the step's own one-line error,
@@ -22,7 +22,9 @@ import inspect
 import sys
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parent.parent
+# The modules a setup cell can carry, by the name the notebook imports them as.
+SOURCES = {"dataset": TOOLS / "dataset.py", "check": TOOLS / "exercises" / "checks.py"}
 # Colab shows a cell with this metadata and a "# @title" first line as a form (code hidden);
 # JupyterLab and VS Code collapse a cell whose source_hidden is set.
 HIDDEN = {"cellView": "form", "jupyter": {"source_hidden": True}}
@@ -86,7 +88,7 @@ STAND_INS = {
 
 def copied(name):
     """tools/NAME.py as the notebook carries it: each `from project import …` replaced by STAND_INS."""
-    source = (TOOLS / f"{name}.py").read_text(encoding="utf-8")
+    source = SOURCES[name].read_text(encoding="utf-8")
     lines = source.split("\n")
     for node in reversed(ast.parse(source).body):
         if isinstance(node, ast.Import) and any(alias.name == "project" for alias in node.names):
@@ -95,7 +97,7 @@ def copied(name):
             missing = [alias.name for alias in node.names if alias.name not in STAND_INS]
             if missing:
                 raise ValueError(f"tools/{name}.py imports {', '.join(missing)} from project: give it a stand-in "
-                                 f"in tools/standalone.py STAND_INS")
+                                 f"in tools/generate/setup_cell.py STAND_INS")
             lines[node.lineno - 1:node.end_lineno] = [STAND_INS[alias.name] for alias in node.names]
     return "\n".join(lines)
 
@@ -146,6 +148,6 @@ def lesson_cell(n):
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/standalone.py is a library, not a command: tools/notebooks.py and "
-                     "tools/exercises.py use it (`make notebooks`)\n")
+    sys.stderr.write("error: tools/generate/setup_cell.py is a library, not a command: tools/generate/notebooks.py and "
+                     "tools/exercises/student.py use it (`make notebooks`)\n")
     sys.exit(2)

@@ -1,19 +1,19 @@
 """Every figure README.md and docs/*.md quote, written from the one source that measured it.
 
-    python3 tools/figures.py            # rewrite them all (make figures; make bench and make ladder run it)
-    python3 tools/figures.py --check    # change nothing: one line per copy that differs from its source, exit 1
+    python3 -m tools.generate.figures            # rewrite them all (make figures; make bench and make ladder run it)
+    python3 -m tools.generate.figures --stale    # change nothing: one line per copy that differs from its source, exit 1
 
 A figure in a Markdown file sits between two HTML comments, which a rendered page does not show:
 `<!-- fig bench-wall:5 -->~31 s<!-- /fig -->`; a table or a paragraph likewise, on lines of its own.
 The name says which function of FIGURES below writes it, from:
-  docs/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the ladder takes)
-  docs/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the baseline)
-  docs/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on disk)
+  docs/results/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the ladder takes)
+  docs/results/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the baseline)
+  docs/results/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on disk)
   the reference log                 the last lines train5 prints (tools/project.py's reference_log())
   steps/trainN.py                   their code lines and the changed code lines of each diff (tools/diff.py)
-  tools/exercises.py                the exercises and their minutes
+  tools/exercises/student.py                the exercises and their minutes
   tools/dataset.py                  the size of names.txt
-docs/ladder.md and docs/bench.md are generated whole, from their JSON, by the same functions that
+docs/results/ladder.md and docs/results/bench.md are generated whole, from their JSON, by the same functions that
 `make ladder` and `make bench` use. tests/test_figures.py fails when any copy disagrees with its source.
 """
 
@@ -22,14 +22,11 @@ import re
 import sys
 import textwrap
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-sys.path.insert(0, TOOLS)
-import bench  # noqa: E402
-import dataset  # noqa: E402
-import diff  # noqa: E402
-import ladder  # noqa: E402
-from project import command_line, pinned_environment, reference_log, run_main  # noqa: E402
+from .. import dataset, diff
+from ..measure import bench, ladder
+from ..project import ROOT, command_line, pinned_environment, reference_log, run_main
+
+ROOT = str(ROOT)
 
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
@@ -66,7 +63,7 @@ def ladder_intro():
     first = data["steps"][0]
     return textwrap.fill(
         f"Every step trained with its defaults ({first['num_steps']:,} names, one per step), then scored on "
-        f"{data['heldout_names']:,} names it never saw ([docs/ladder.md](docs/ladder.md) says exactly how; "
+        f"{data['heldout_names']:,} names it never saw ([docs/results/ladder.md](docs/results/ladder.md) says exactly how; "
         f"`make ladder` regenerates it in {bench.about(ladder.duration(data))}):", 100)
 
 
@@ -124,7 +121,7 @@ def diff_table():
 
 def exercise_list():
     with pinned_environment():
-        import exercises  # needs the .venv (nbformat): only this figure does
+        from ..exercises import student as exercises  # needs the .venv (nbformat): only this figure does
 
     return [exercise for n in diff.steps() for _, exercise, _ in exercises.exercises(n)]
 
@@ -150,8 +147,8 @@ FIGURES = {
     "exercises": exercises_summary, "dataset-size": dataset_size,
 }
 GENERATED = {  # whole files, written from their JSON
-    "docs/ladder.md": lambda: ladder.markdown(ladder.load()),
-    "docs/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE),
+    "docs/results/ladder.md": lambda: ladder.markdown(ladder.load()),
+    "docs/results/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE),
                                             bench.load(bench.SETUP)),
 }
 
@@ -159,7 +156,7 @@ GENERATED = {  # whole files, written from their JSON
 def render(name):
     key, _, argument = name.partition(":")
     if key not in FIGURES:
-        raise KeyError(f"unknown figure {name!r} (tools/figures.py FIGURES)")
+        raise KeyError(f"unknown figure {name!r} (tools/generate/figures.py FIGURES)")
     text = FIGURES[key](argument) if argument else FIGURES[key]()
     return f"\n{text}\n" if "\n" in text else text
 
@@ -202,9 +199,9 @@ def problems():
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
-    parser.add_argument("--check", action="store_true", help="change nothing: one line per copy that differs, exit 1")
-    check = parser.parse_args(argv).check
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("--stale", action="store_true", help="change nothing: one line per copy that differs, exit 1")
+    check = parser.parse_args(argv).stale
     found = problems()
     if check or any(line.startswith("error: ") for line in found):
         for line in found:

@@ -1,10 +1,10 @@
 """An nbgrader course for the six steps, and the proof that nbgrader grades it right.
 
-    python tools/nbgrader_course.py [FOLDER]          # `make nbgrader`: write the course (default nbgrader-course/)
-    python tools/nbgrader_course.py --grade-check     # `make grade-check`: grade simulated students with nbgrader
+    python -m tools.nbgrader.course [FOLDER]          # `make nbgrader`: write the course (default build/nbgrader/)
+    python -m tools.nbgrader.course --grade-check     # `make grade-proof`: grade simulated students with nbgrader
 
 The course folder holds nbgrader_config.py and source/trainN/trainN.ipynb for every step: the
-teacher's version of the student notebook (tools/exercises.py), with the cell metadata nbgrader's
+teacher's version of the student notebook (tools/exercises/student.py), with the cell metadata nbgrader's
 Create Assignment toolbar writes: each blank's cell an autograded answer (solution), each check an
 autograder test worth one point that asserts (so a wrong answer raises and costs its point), the
 setup cell locked. names.txt goes beside each notebook when data/names.txt is there.
@@ -26,17 +26,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from project import command_line, pinned_environment, run_main, without_knobs
+from ..project import BUILD, command_line, pinned_environment, run_main, without_knobs
 
 with pinned_environment():
     import nbformat
 
-import exercises  # noqa: E402
-import notebooks  # noqa: E402
+from ..exercises import student as exercises  # noqa: E402
+from ..exercises.wrong import WRONG  # noqa: E402
+from ..generate import notebooks  # noqa: E402
 
 ROOT = notebooks.ROOT
 NAMES = ROOT / "data" / "names.txt"
-COURSE = ROOT / "nbgrader-course"
+COURSE = BUILD / "nbgrader"
 DOCS = ROOT / "docs" / "exercises.md"  # shows the score table of the last grade check
 CONFIG = '''\
 # nbgrader's configuration for the microgpt course (written by `make nbgrader`).
@@ -63,9 +64,7 @@ def write_course(folder):
 
 def wrong_answers(n):
     """{exercise name: (what, [edited code of each of its parts])}: one plausible mistake per exercise,
-    the first one of tests/test_exercises.py's WRONG table that edits the exercise's own code."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_exercises import WRONG
+    the first one of tools/exercises/wrong.py's WRONG table that edits the exercise's own code."""
 
     found = {}
     for name, _, parts in exercises.exercises(n):
@@ -208,7 +207,7 @@ def grade_check(steps, keep=None):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("folder", nargs="?", default=COURSE, type=Path, help="where to write the course")
     parser.add_argument("--grade-check", action="store_true", help="grade simulated students with nbgrader")
     parser.add_argument("--steps", type=int, nargs="+", default=notebooks.steps(), help="(--grade-check) these steps only")

@@ -25,7 +25,7 @@ Browser(viewport=(1400, 1000), timeout=60)
     Requests that are not local are also blocked: Chromium sends everything except loopback to a
     proxy at 127.0.0.1:9, where nothing listens, so a stray URL fails at once, on this machine.
 
-playwright's own browser download is never used: requirements-browser.txt pins the Python client
+playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
 """
 
@@ -60,7 +60,7 @@ def missing():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed: pip install -r requirements-browser.txt (make lab-check does it)"
+        return "playwright is not installed: pip install -r tools/browser/requirements.txt (make lab-proof does it)"
     if not chromium_path():
         return "no Chromium found (looked for " + ", ".join(BROWSERS) + "): " + INSTALL_HINT
     return None
@@ -209,7 +209,7 @@ class Browser:
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     import sys
 
-    sys.stderr.write("error: tools/browser.py is a library, not a command: "
-                     "tools/lab_check.py, tools/lite_check.py and tools/screenshot.py use it "
-                     "(`make lab-check`, `make lite-check`, `make docs-check`)\n")
+    sys.stderr.write("error: tools/browser/driver.py is a library, not a command: "
+                     "tools/browser/lab.py, tools/browser/lite.py and tools/browser/site.py use it "
+                     "(`make lab-proof`, `make lite-proof`, `make docs-proof`)\n")
     sys.exit(2)

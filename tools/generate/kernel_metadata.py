@@ -5,14 +5,14 @@ kernelspec.display_name becomes the installed kernel's ("Python 3 (ipykernel)") 
 is filled in from the kernel, including "version", the Python version of the machine that opened
 it. The notebook is then marked unsaved, and a save (or the two-minute autosave) writes that to
 disk. Byte-identical files on every machine are impossible that way, so the design has three parts:
-  1. the generators (tools/notebooks.py, and so tools/exercises.py) write exactly the metadata the
+  1. the generators (tools/generate/notebooks.py, and so tools/exercises/student.py) write exactly the metadata the
      pinned lab writes, less the machine's "version" (KERNELSPEC, LANGUAGE_INFO below);
-  2. `make lab` and `make lab-check` start JupyterLab with tools/lab_config.py, which installs
+  2. `make lab` and `make lab-proof` start JupyterLab with tools/lab/config.py, which installs
      pre_save_hook below as jupyter_server's ContentsManager.pre_save_hook: a Python notebook is
      written with our kernel metadata, so a save without edits gives back the committed bytes and
      `git status` stays clean, on any machine, with no git filter or index trick (a clean filter
      was tried: git still lists a file whose size changed as modified, until it is staged);
-  3. "in sync" (make test, `tools/notebooks.py --check`) compares notebooks after canonical(),
+  3. "in sync" (make test, `tools/generate/notebooks.py --stale`) compares notebooks after canonical(),
      which sets the kernel metadata to ours and keeps everything else byte for byte: a notebook
      saved by another Jupyter (VS Code, a system JupyterLab without our hook) still passes the
      tests; only its kernel metadata shows in `git diff` (README: open them with make lab).
@@ -20,7 +20,7 @@ disk. Byte-identical files on every machine are impossible that way, so the desi
 
 import json
 
-# What JupyterLab 4.6.6 with ipykernel 7.3.0 writes (observed by make lab-check), less language_info.version.
+# What JupyterLab 4.6.6 with ipykernel 7.3.0 writes (observed by make lab-proof), less language_info.version.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                  "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
@@ -54,7 +54,7 @@ def canonical(text):
 
 
 def pre_save_hook(model, path="", contents_manager=None, **kwargs):
-    """jupyter_server's ContentsManager.pre_save_hook (tools/lab_config.py installs it): a notebook is
+    """jupyter_server's ContentsManager.pre_save_hook (tools/lab/config.py installs it): a notebook is
     saved with our kernel metadata; its cells and outputs are saved as they are."""
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
@@ -67,7 +67,7 @@ def pre_save_hook(model, path="", contents_manager=None, **kwargs):
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     import sys
 
-    sys.stderr.write("error: tools/kernel_metadata.py is a library, not a command: "
-                     "tools/notebooks.py and tools/lab_config.py use it "
+    sys.stderr.write("error: tools/generate/kernel_metadata.py is a library, not a command: "
+                     "tools/generate/notebooks.py and tools/lab/config.py use it "
                      "(`make notebooks`, `make lab`)\n")
     sys.exit(2)

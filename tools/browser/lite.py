@@ -1,20 +1,20 @@
 """Drive the built JupyterLite site in headless Chromium and prove the course runs there as it does natively.
 
-    .venv/bin/python tools/lite_check.py       # make lite-check: the site in docs/_build/lite/
-    .venv/bin/python tools/lite_check.py --site DIR --shots DIR --exercise 2 --quick-steps 20
+    .venv/bin/python -m tools.browser.lite       # make lite-proof: the site in build/site/lite/
+    .venv/bin/python -m tools.browser.lite --site DIR --shots DIR --exercise 2 --quick-steps 20
 
 It serves the site with `python -m http.server` on 127.0.0.1 (what the README tells teachers to do),
 opens the landing page, follows its "Start here" link into the lab and, like a student would:
 - runs lesson train0 at full length (Run → Run All Cells);
 - runs lesson train5 in quick mode: a first cell `os.environ["NUM_STEPS"] = "20"` typed in above the rest;
-- uploads a student notebook with its blanks filled from the solutions (tools/exercises.py's teacher
+- uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
   version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
   Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines.
 Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines must equal what
 `python3 steps/trainN.py` prints natively with the same knobs, no cell may fail, every check line
 of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has nowhere else
-to go: see tools/browser.py). The server's log must show Pyodide and every wheel served by the site.
-Screenshots and the measured times (kernel start, in-browser vs native) go to docs/_build/lite-check/.
+to go: see tools/browser/driver.py). The server's log must show Pyodide and every wheel served by the site.
+Screenshots and the measured times (kernel start, in-browser vs native) go to build/lite-check/.
 Needs .venv with playwright (make browser-deps) and Debian's chromium.
 """
 
@@ -27,13 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-ROOT = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
-import browser  # noqa: E402
-import lite  # noqa: E402
-from project import command_line, pinned_environment, positive_int, step_numbers, step_path, without_knobs  # noqa: E402
-from project import run_main  # noqa: E402
+from . import driver as browser
+from ..lite import build as lite
+from ..project import ROOT, command_line, pinned_environment, positive_int, run_main, step_numbers, step_path
+from ..project import without_knobs
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
@@ -88,7 +85,7 @@ def insert_first_cell(page, source):
 
 
 def show_collapsed_inputs(page):
-    """Open the collapsed setup cell (tools/standalone.py): a collapsed input shows no prompt to read."""
+    """Open the collapsed setup cell (tools/generate/setup_cell.py): a collapsed input shows no prompt to read."""
     for placeholder in page.locator(f"{NOTEBOOK} .jp-InputPlaceholder").all():
         placeholder.click()
 
@@ -172,7 +169,7 @@ def check_cells(nb_text):
 
 
 def teacher_notebook(n):
-    """tools/exercises.py's build(n, teacher=True): the student notebook with the solutions in place."""
+    """tools/exercises/student.py's build(n, teacher=True): the student notebook with the solutions in place."""
     with pinned_environment():
         import exercises
     return exercises.build(n, teacher=True)
@@ -283,9 +280,9 @@ def check(site, shots, exercise, quick_steps):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
-    parser.add_argument("--site", default=str(lite.OUT), help="the built site (default docs/_build/lite)")
-    parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default docs/_build/lite-check)")
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("--site", default=str(lite.OUT), help="the built site (default build/site/lite)")
+    parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default build/lite-check)")
     parser.add_argument("--exercise", type=int, choices=step_numbers(), default=3, help="the student notebook to run solved (default 3)")
     parser.add_argument("--quick-steps", type=positive_int, default=20, help="NUM_STEPS of the quick runs (default 20)")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """Open the built site in headless Chromium: screenshots, and a check of what the browser rendered.
 
-    python tools/screenshot.py                   # make docs-check: docs/_build/index.html and step3.html
-    python tools/screenshot.py --site DIR --pages index.html,step5.html --shots DIR
+    python -m tools.browser.site                   # make docs-proof: build/site/index.html and step3.html
+    python -m tools.browser.site --site DIR --pages index.html,step5.html --shots DIR
 
 For each page: a PNG screenshot (1200×1600) and the DOM as Chromium built it (--dump-dom), which
 must hold the ladder table and the loss-curve image (index) or the side-by-side diff and the
@@ -16,10 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from browser import BROWSERS, INSTALL_HINT, chromium_path  # the one definition of where Chromium is
-from project import command_line, run_main
+from ..project import ROOT, SITE, command_line, run_main
+from .driver import BROWSERS, INSTALL_HINT, chromium_path  # the one definition of where Chromium is
 
-ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--hide-scrollbars", "--window-size=1200,1600"]
 CHECKS = {  # what the rendered DOM of each kind of page must contain
@@ -50,8 +49,8 @@ def check_page(exe, page, shot):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
-    parser.add_argument("--site", default=str(ROOT / "docs" / "_build"), help="the built site (default docs/_build)")
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("--site", default=str(SITE), help="the built site (default build/site)")
     parser.add_argument("--pages", default="index.html,step3.html", help="comma-separated pages to open")
     parser.add_argument("--shots", help="where to write the PNGs (default SITE/screenshots)")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """Generate notebooks/trainN.ipynb from steps/trainN.py, so a notebook never drifts from its step.
 
-    python tools/notebooks.py            # (re)write every notebook (what `make notebooks` runs)
-    python tools/notebooks.py --check    # write nothing; exit 1 naming every stale notebook
+    python -m tools.generate.notebooks            # (re)write every notebook (what `make notebooks` runs)
+    python -m tools.generate.notebooks --stale    # write nothing; exit 1 naming every stale notebook
 
 Each step is a jupytext "percent" script: `# %%` starts a code cell, `# %% [markdown]` a
 Markdown cell written as comment lines (the first one as a triple-quoted string, so that it is
@@ -10,7 +10,7 @@ change here.
 
 A notebook is the step's cells and nothing else: no outputs, no execution counts, no jupytext
 bookkeeping, and the kernel metadata JupyterLab writes, less the machine's Python version (a
-notebook whose kernel metadata a lab rewrote is still in sync: tools/kernel_metadata.py says why).
+notebook whose kernel metadata a lab rewrote is still in sync: tools/generate/kernel_metadata.py says why).
 Cell ids are derived from the step and the cell's position ("train3-07") instead of nbformat's
 random ones, so an unchanged step always gives a byte-identical notebook, on any machine, with
 or without the old notebook present.
@@ -20,10 +20,10 @@ Needs the pinned .venv (jupytext, nbformat): `make notebooks` builds it.
 import re
 import sys
 
-import standalone
-from kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
-import project
-from project import ROOT, command_line, pinned_environment, run_main
+from .. import project
+from ..project import ROOT, command_line, pinned_environment, run_main
+from . import setup_cell as standalone
+from .kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
 
 with pinned_environment():
     import jupytext
@@ -53,7 +53,7 @@ def relative(path):
 
 def notebook(n, setup=True):
     """steps/trainN.py as a clean notebook object (nbformat 4.5); with setup, the collapsed setup
-    cell of tools/standalone.py right under the title, so that the notebook also works alone."""
+    cell of tools/generate/setup_cell.py right under the title, so that the notebook also works alone."""
     nb = jupytext.reads(step_path(n).read_text(encoding="utf-8"), fmt="py:percent")
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
@@ -73,7 +73,7 @@ def build(n):
 
 def in_sync(path, text):
     """True when the notebook at path is `text` up to the kernel metadata a lab writes on open (what
-    --check and the tests ask; `make notebooks` still writes the exact text)."""
+    --stale and the tests ask; `make notebooks` still writes the exact text)."""
     return path.is_file() and canonical(path.read_bytes().decode("utf-8", errors="replace")) == text
 
 
@@ -121,7 +121,7 @@ CHECK_HELP = "write nothing; exit 1 naming every notebook that is missing or out
 
 
 def generate(check, problems, write_all, what):
-    """What every notebook generator does: with check (--check), name what is stale and write
+    """What every notebook generator does: with check (--stale), name what is stale and write
     nothing; otherwise write what changed and say so."""
     if check:
         found = problems()
@@ -137,9 +137,9 @@ def generate(check, problems, write_all, what):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
-    parser.add_argument("--check", action="store_true", help=CHECK_HELP)
-    return generate(parser.parse_args(argv).check, problems, write_all, "notebook(s)")
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("--stale", action="store_true", help=CHECK_HELP)
+    return generate(parser.parse_args(argv).stale, problems, write_all, "notebook(s)")
 
 
 if __name__ == "__main__":

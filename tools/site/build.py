@@ -1,8 +1,8 @@
-"""Build the static site: docs/_build/index.html (ladder table, loss curves) and one page per step.
+"""Build the static site: build/site/index.html (ladder table, loss curves) and one page per step.
 
-    python tools/docs.py                 # make docs: from the committed docs/ladder.json and plots
-    python tools/docs.py --quick         # from a clean checkout: a quick ladder into a temp folder first
-    python tools/docs.py --out DIR       # somewhere else than docs/_build/
+    python -m tools.site.build                 # make docs: from the committed docs/results/ladder.json and plots
+    python -m tools.site.build --quick         # from a clean checkout: a quick ladder into a temp folder first
+    python -m tools.site.build --out DIR       # somewhere else than build/site/
 
 A step page has the code-only side-by-side diff from the step before it and the lesson notebook,
 rendered by nbconvert after running it with nbclient in quick mode (NUM_STEPS=20, one notebook
@@ -27,20 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-ROOT = TOOLS.parent
-DOCS = ROOT / "docs"
-sys.path.insert(0, str(TOOLS))
-import diff  # noqa: E402
-import ladder  # noqa: E402
-import lite  # noqa: E402
-import notebooks  # noqa: E402
-from project import command_line, positive_int, run_main, step_numbers, step_path, without_knobs  # noqa: E402
+from .. import diff
+from ..generate import notebooks
+from ..lite import build as lite
+from ..measure import ladder
+from ..project import RESULTS, ROOT, SITE, TOOLS, command_line, positive_int, run_main, step_numbers, step_path, without_knobs
 
 NOTEBOOK_STEPS = 20  # NUM_STEPS of the notebook runs shown on the step pages
 QUICK = {"ladder_steps": 5, "heldout": 100, "notebook_steps": 3}  # --quick: seconds, not minutes
 CONTEXT = 3  # unchanged lines shown around each change in a diff
-KEEP = (lite.OUT.name, lite.CHECK_OUT.name)  # made in docs/_build/ by make lite and lite-check: left as they are
+KEEP = (lite.OUT.name,)  # made in build/site/ by make lite and lite-check: left as they are
 
 # --- math: TeX to inline SVG, at build time --------------------------------------------------------
 
@@ -318,7 +314,7 @@ Also as <a href="loss_curves.png">PNG</a>; the numbers are in <a href="ladder.js
 <h2>Files</h2>
 <p>Each step's source and notebook, as in the repository:
 {" · ".join(f'<a href="src/train{n}.py">train{n}.py</a> (<a href="src/train{n}.ipynb">ipynb</a>)' for n in steps)}</p>
-<footer class="site-footer">Built by <code>make docs</code> (tools/docs.py) from <code>docs/ladder.json</code>;
+<footer class="site-footer">Built by <code>make docs</code> (tools/site/build.py) from <code>docs/results/ladder.json</code>;
 <code>make ladder</code> re-runs every step at full length.</footer>
 """
     return page("microgpt, step by step", body)
@@ -409,7 +405,7 @@ table.sbs tr.hunk td { background: #eef3fc; color: #4a5a80; padding: 3px 8px; fo
 
 # --- the build ------------------------------------------------------------------------------------
 
-def build(out, ladder_dir=DOCS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=False, books=None):
+def build(out, ladder_dir=RESULTS, notebook_steps=NOTEBOOK_STEPS, env=None, quick=False, books=None):
     """Write the site into `out` from ladder_dir's ladder.json and plots; return the pages written.
 
     `books` are the executed notebooks when the caller has run them already (see quick_build)."""
@@ -468,10 +464,10 @@ def quick_build(out, env=None, books=None):
     env = dict(os.environ) if env is None else env
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ladder-") as tmp:
-        command = [sys.executable, str(TOOLS / "ladder.py"), "--steps", str(QUICK["ladder_steps"]),
+        command = [sys.executable, "-m", "tools.measure.ladder", "--steps", str(QUICK["ladder_steps"]),
                    "--heldout", str(QUICK["heldout"]), "--out", tmp]
         env = {k: v for k, v in env.items() if k != "LADDER_STEPS"}
-        ladder_run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+        ladder_run = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         try:
             if books is None:
                 books = run_notebooks(step_numbers(), QUICK["notebook_steps"], env)
@@ -489,8 +485,8 @@ def progress(message):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
-    parser.add_argument("--out", default=str(DOCS / "_build"), help="where to write the site (default docs/_build)")
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("--out", default=str(SITE), help="where to write the site (default build/site)")
     parser.add_argument("--quick", action="store_true",
                         help="run a quick ladder into a temp folder first (for a clean checkout or tests)")
     parser.add_argument("--notebook-steps", type=positive_int, default=NOTEBOOK_STEPS, help="NUM_STEPS of the notebook runs")
@@ -498,8 +494,8 @@ def main(argv=None):
     if args.quick:
         pages = quick_build(args.out)
     else:
-        if not (DOCS / "ladder.json").is_file():
-            parser.error("docs/ladder.json is missing: run `make ladder` (minutes) or use --quick (seconds)")
+        if not (RESULTS / "ladder.json").is_file():
+            parser.error("docs/results/ladder.json is missing: run `make ladder` (minutes) or use --quick (seconds)")
         pages = build(args.out, notebook_steps=args.notebook_steps)
     print(f"open {os.path.relpath(pages[0])}")
     return 0

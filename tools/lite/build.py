@@ -1,12 +1,12 @@
 """Build the course as a JupyterLite site: every notebook runs in the browser, nothing to install.
 
-    .venv-lite/bin/python tools/lite.py            # make lite: the site in docs/_build/lite/
-    .venv-lite/bin/python tools/lite.py --start notebooks/exercises/train3.ipynb   # where students start
-    .venv-lite/bin/python tools/lite.py --verify   # build again into a temp folder: every file must be the same
-    .venv-lite/bin/python tools/lite.py --lock     # maintainers: re-pin lite/lock.json from the registries
+    .venv-lite/bin/python -m tools.lite.build            # make lite: the site in build/site/lite/
+    .venv-lite/bin/python -m tools.lite.build --start notebooks/exercises/train3.ipynb   # where students start
+    .venv-lite/bin/python -m tools.lite.build --verify   # build again into a temp folder: every file must be the same
+    .venv-lite/bin/python -m tools.lite.build --lock     # maintainers: re-pin tools/lite/lock.json from the registries
 
 The site is JupyterLite (jupyterlite-core and jupyterlite-pyodide-kernel, pinned in
-requirements-lite.txt, run from .venv-lite) with the lesson notebooks, the student notebooks
+tools/lite/requirements.txt, run from .venv-lite) with the lesson notebooks, the student notebooks
 (which carry their checkers) and data/names.txt as its files. Python itself is Pyodide, served from the site's
 static/pyodide/: the npm package `pyodide` (the version the kernel expects) holds the runtime, and
 the pure wheels the kernel installs when it starts (micropip, ipython, jedi and what they need)
@@ -14,8 +14,8 @@ come from PyPI; the trimmed pyodide-lock.json names only those, with their PyPI 
 which the kernel needs and Pyodide does not ship, is served as a piplite wheel. The kernel never
 falls back to PyPI (disablePyPIFallback), so the page fetches nothing from anywhere but the site.
 
-Every download goes through npm or pip and is checked against lite/lock.json (npm integrity, sha256)
-before it is used; downloads are cached in lite/_cache/. The build is clean every time (a rebuild over
+Every download goes through npm or pip and is checked against tools/lite/lock.json (npm integrity, sha256)
+before it is used; downloads are cached in build/cache/lite/. The build is clean every time (a rebuild over
 an old output can lose pyodideUrl), in a temp folder moved into place at the end, with every file time
 set to the last commit's time, so that building twice gives the same bytes (`verify` proves it).
 """
@@ -34,17 +34,14 @@ import tempfile
 import time
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-ROOT = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
-import diff  # noqa: E402
-from project import command_line, run_main, step_numbers  # noqa: E402
+from .. import diff
+from ..project import BUILD, ROOT, SITE, TOOLS, command_line, run_main, step_numbers
 
-LITE = ROOT / "lite"  # the site's sources: jupyter-lite.json and the lock
+LITE = TOOLS / "lite"  # the site's sources: jupyter-lite.json and the lock
 LOCK = LITE / "lock.json"
-CACHE = LITE / "_cache"
-OUT = ROOT / "docs" / "_build" / "lite"
-CHECK_OUT = ROOT / "docs" / "_build" / "lite-check"  # make lite-check's screenshots and figures
+CACHE = BUILD / "cache" / "lite"
+OUT = SITE / "lite"
+CHECK_OUT = BUILD / "lite-check"  # make lite-proof's screenshots and figures
 START = "notebooks/train0.ipynb"
 # Pyodide's own files that the kernel loads (the npm package also has type stubs, source maps, consoles).
 PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
@@ -93,8 +90,8 @@ def kernel_pyodide_version():
     try:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
     except ModuleNotFoundError:
-        raise LiteError("tools/lite.py runs in .venv-lite (requirements-lite.txt): `make lite` builds it, then "
-                        "`.venv-lite/bin/python tools/lite.py`") from None
+        raise LiteError("tools/lite/build.py runs in .venv-lite (tools/lite/requirements.txt): `make lite` builds it, then "
+                        "`.venv-lite/bin/python -m tools.lite.build`") from None
     return PYODIDE_VERSION
 
 
@@ -112,7 +109,7 @@ def fetch_pyodide(pin):
             shutil.move(next(Path(tmp).glob("*.tgz")), tarball)
     if npm_integrity(tarball) != pin["integrity"]:
         tarball.unlink()
-        raise LiteError(f"{spec}: the tarball's integrity is not the one pinned in lite/lock.json (removed it; "
+        raise LiteError(f"{spec}: the tarball's integrity is not the one pinned in tools/lite/lock.json (removed it; "
                         "run the build again, or `make lite-lock` if the pin is what changed)")
     return tarball
 
@@ -134,10 +131,10 @@ def fetch_wheels(wheels):
     for w in wheels:
         path = folder / w["file"]
         if not path.is_file():
-            raise LiteError(f"pip did not save {w['file']} (is the file name in lite/lock.json right?)")
+            raise LiteError(f"pip did not save {w['file']} (is the file name in tools/lite/lock.json right?)")
         if sha256(path) != w["sha256"]:
             path.unlink()
-            raise LiteError(f"{w['file']}: sha256 differs from lite/lock.json (removed it; run the build again)")
+            raise LiteError(f"{w['file']}: sha256 differs from tools/lite/lock.json (removed it; run the build again)")
     return {w["file"]: folder / w["file"] for w in wheels}
 
 
@@ -174,7 +171,7 @@ def pyodide_lock(tarball):
 
 
 def write_lock():
-    """Re-pin lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from PyPI."""
+    """Re-pin tools/lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from PyPI."""
     version = kernel_pyodide_version()
     integrity = run(["npm", "view", f"pyodide@{version}", "dist.integrity"]).strip()
     pin = {"package": "pyodide", "version": version, "integrity": integrity}
@@ -221,7 +218,7 @@ def stage_pyodide(tarball, wheels, paths, folder, epoch):
             continue
         entry = lock["packages"][normalize(w["name"])]
         if entry["file_name"] != w["file"]:
-            raise LiteError(f"lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
+            raise LiteError(f"tools/lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
                             "run `make lite-lock`")
         served[normalize(w["name"])] = {**entry, "sha256": w["sha256"]}
         shutil.copy(paths[w["file"]], folder / w["file"])
@@ -335,7 +332,7 @@ def build(out=OUT, start=START):
     lock = load_lock()
     version = kernel_pyodide_version()
     if lock["pyodide"]["version"] != version:
-        raise LiteError(f"jupyterlite-pyodide-kernel expects Pyodide {version}, lite/lock.json pins "
+        raise LiteError(f"jupyterlite-pyodide-kernel expects Pyodide {version}, tools/lite/lock.json pins "
                         f"{lock['pyodide']['version']}: run `make lite-lock`")
     tarball = fetch_pyodide(lock["pyodide"])
     paths = fetch_wheels(lock["wheels"])
@@ -415,11 +412,11 @@ def verify(out=OUT):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--verify", action="store_true", help="build again into a temp folder and compare every file")
-    what.add_argument("--lock", action="store_true", help="re-pin lite/lock.json from npm and PyPI (maintainers)")
-    parser.add_argument("--out", default=str(OUT), help="the site (default docs/_build/lite)")
+    what.add_argument("--lock", action="store_true", help="re-pin tools/lite/lock.json from npm and PyPI (maintainers)")
+    parser.add_argument("--out", default=str(OUT), help="the site (default build/site/lite)")
     parser.add_argument("--start", default=START, help=f"the notebook the landing page starts students on (default {START})")
     args = parser.parse_args(argv)
     try:

@@ -1,6 +1,6 @@
 """The full-length check: every step with its defaults against the golden figures.
 
-    python3 tools/check_full.py          # make check-full; about 2 minutes on 2 cores
+    python3 -m tools.measure.fidelity          # make fidelity; about 2 minutes on 2 cores
 
 train5 must print exactly the reference microgpt's log (../shared/reference/train5.log, or its
 copy in tests/golden/ when that folder is absent) and end with weights whose sha256 is the
@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from project import ROOT, command_line, reference_log, run_main, step_numbers, step_path, without_knobs
+from ..project import ROOT, command_line, reference_log, run_main, step_numbers, step_path, without_knobs
 
 # sha256 of train5's final weights (float.hex of every parameter, one per line, in order),
 # recorded from the straightforward implementation before any speed work (commit 6e4c083).
@@ -67,7 +67,7 @@ def compare_log(output, reference):
 
 
 def main(argv=None):
-    command_line(__doc__).parse_args(argv)
+    command_line(__doc__, __file__).parse_args(argv)
     failures = []
     outputs = {}
     with open(WEIGHTS_SHA256, encoding="utf-8") as f:

@@ -1,10 +1,10 @@
 """The ladder: every step trained with its defaults, then scored on 1,000 names it never saw.
 
-    python3 tools/ladder.py                          # full length (minutes): writes docs/ladder.md,
-                                                     # docs/ladder.json and docs/loss_curves.svg/.png
-    python3 tools/ladder.py --steps 20 --out DIR     # quick mode: NUM_STEPS=20 for every step, into DIR
-    LADDER_STEPS=20 python3 tools/ladder.py --out DIR    # the same, from the environment
-    python3 tools/ladder.py --plot-only              # redraw the plot from docs/ladder.json, no training
+    python3 -m tools.measure.ladder                          # full length (minutes): writes docs/results/ladder.md,
+                                                     # docs/results/ladder.json and docs/results/loss_curves.svg/.png
+    python3 -m tools.measure.ladder --steps 20 --out DIR     # quick mode: NUM_STEPS=20 for every step, into DIR
+    LADDER_STEPS=20 python3 -m tools.measure.ladder --out DIR    # the same, from the environment
+    python3 -m tools.measure.ladder --plot-only              # redraw the plot from docs/results/ladder.json, no training
 
 Each step runs in this process (runpy), exactly as `python3 steps/trainN.py` would run it, with
 its printed output captured. Its training losses are recorded at full precision: the step's own
@@ -35,18 +35,16 @@ import runpy
 import sys
 import time
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-DOCS = os.path.join(ROOT, "docs")
+from .. import diff  # the steps' titles, the same helper the diff printer uses
+from ..project import RESULTS, ROOT, command_line, kv_cache, positive_int, run_main, step_list, step_numbers
+from ..project import step_path, without_knobs
+from . import bench  # the machine description the benchmark uses
+
+DOCS = str(RESULTS)
+ROOT = str(ROOT)
 HELD_OUT = 1000  # the last this many names of the shuffled list
 LAST = 100  # the ladder's train loss = mean of the last this many step losses
 SMOOTH = 50  # running-mean window of the plotted curves
-
-sys.path.insert(0, TOOLS)
-import bench  # noqa: E402  (the machine description the benchmark uses)
-import diff  # noqa: E402  (the steps' titles, the same helper the diff printer uses)
-from project import command_line, kv_cache, positive_int, step_list, step_numbers, step_path, without_knobs  # noqa: E402
-from project import run_main  # noqa: E402
 
 
 def progress(message):
@@ -186,7 +184,7 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
         progress(f"train{n}: done in {wall:.1f} s + {evaluation:.1f} s held-out | {train_loss_header(rows)} "
                  f"{row['final_train_loss']:.4f} | held-out {row['heldout_loss']:.4f} "
                  f"(ppl {row['heldout_perplexity']:.2f}) | {time.perf_counter() - began:.0f} s so far{warn}")
-    return {"generated_by": "tools/ladder.py", "python": platform.python_version(), "machine": bench.machine(),
+    return {"generated_by": "tools/measure/ladder.py", "python": platform.python_version(), "machine": bench.machine(),
             "num_steps": num_steps or "default", "heldout_names": heldout, "final_train_window": LAST,
             "definition": DEFINITION.format(count=heldout), "steps": rows}
 
@@ -206,7 +204,7 @@ def train_loss_header(rows):
     return f"train loss, mean of last {rows[0]['final_train_window'] if rows else LAST} steps"
 
 
-def table(data, link=lambda row: f"[train{row['step']}](../{row['file']})", wall=True):
+def table(data, link=lambda row: f"[train{row['step']}](../../{row['file']})", wall=True):
     """The ladder as a Markdown table (`link` makes the first cell; `wall`: with the wall-time column)."""
     loss = train_loss_header(data["steps"])
     head = f"| step | new idea | parameters | {loss} | held-out loss | perplexity |"
@@ -230,7 +228,7 @@ def markdown(data):
     lines = ["# The ladder", "",
              "Every step, trained with its defaults" + (f" (quick mode: NUM_STEPS={steps})" if quick else "")
              + f" on one name per step for {steps:,} steps, then scored on names it never saw. "
-             f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is `docs/loss_curves.svg`.", "",
+             f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is `docs/results/loss_curves.svg`.", "",
              table(data), "",
              f"- **train loss**: the mean of the last {first['final_train_window']} training losses (each "
              "the mean loss over one name, as the step prints it), so not the loss on the last "
@@ -285,7 +283,7 @@ def running_mean(values, window=SMOOTH):
 
 
 def plot(data, out):
-    """docs/loss_curves.svg and .png: the smoothed training curves and each step's held-out loss."""
+    """docs/results/loss_curves.svg and .png: the smoothed training curves and each step's held-out loss."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -331,8 +329,8 @@ def plot(data, out):
     ax.set_xticks(range(0, span + 1, tick))
     fig.legend(loc="outside lower center", ncol=2, fontsize=9.5, frameon=False)
     paths = [os.path.join(out, "loss_curves.svg"), os.path.join(out, "loss_curves.png")]
-    fig.savefig(paths[0], metadata={"Date": None, "Creator": "tools/ladder.py"})
-    fig.savefig(paths[1], metadata={"Software": "tools/ladder.py"})
+    fig.savefig(paths[0], metadata={"Date": None, "Creator": "tools/measure/ladder.py"})
+    fig.savefig(paths[1], metadata={"Software": "tools/measure/ladder.py"})
     plt.close(fig)
     return paths
 
@@ -347,7 +345,7 @@ def try_plot(data, out):
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("--steps", type=positive_int, default=os.environ.get("LADDER_STEPS") or None,
                         help="quick mode: NUM_STEPS for every step (or env LADDER_STEPS); needs --out")
     parser.add_argument("--out", help="output folder (default docs/, for full-length runs only)")
@@ -362,7 +360,7 @@ def main(argv=None):
         return 0
     partial = args.steps or args.only or args.heldout != HELD_OUT
     if partial and out == os.path.abspath(DOCS):
-        parser.error("a quick or partial run must not overwrite the committed docs/ figures: add --out DIR")
+        parser.error("a quick or partial run must not overwrite the committed docs/results/: add --out DIR")
     data = ladder(args.steps, args.only, args.heldout)
     write(data, out)
     paths = [os.path.join(out, "ladder.md"), os.path.join(out, "ladder.json")] + try_plot(data, out)

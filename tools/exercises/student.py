@@ -1,9 +1,9 @@
 """Generate the student notebooks notebooks/exercises/trainN.ipynb from the steps and the table below.
 
-    python tools/exercises.py            # (re)write every student notebook (`make exercises`)
-    python tools/exercises.py --check    # write nothing; exit 1 naming every stale notebook
-    python tools/exercises.py --list     # the exercises, as a Markdown table (for docs/exercises.md)
-    python tools/exercises.py --teacher DIR   # the same notebooks with the solutions in place of the
+    python -m tools.exercises.student            # (re)write every student notebook (`make exercises`)
+    python -m tools.exercises.student --stale    # write nothing; exit 1 naming every stale notebook
+    python -m tools.exercises.student --list     # the exercises, as a Markdown table (for docs/exercises.md)
+    python -m tools.exercises.student --teacher DIR   # the same notebooks with the solutions in place of the
                                               # blanks, between nbgrader's markers (not committed)
 
 The steps carry no exercise markers: what a learner reads (the steps, the lesson notebooks, the
@@ -16,20 +16,20 @@ becomes
         raise NotImplementedError("what to write, in one line")
 
 and right after the cell (split after the function that holds the blank, when more code follows)
-comes a check cell that calls its checker from tools/check.py. A part must lie inside a function,
+comes a check cell that calls its checker from tools/exercises/checks.py. A part must lie inside a function,
 so that the blank only fails when the function is called: the notebook runs up to the check, which
 says "not implemented yet" in one line. Later steps keep the same code as given code. The setup
-cell at the top (collapsed; tools/standalone.py) carries tools/dataset.py and tools/check.py
+cell at the top (collapsed; tools/generate/setup_cell.py) carries tools/dataset.py and tools/exercises/checks.py
 inside it, so the notebook works alone, anywhere; in the repository it works from notebooks/.
 
 The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
 markers with the hint just above them, the cell metadata of nbgrader's Create Assignment toolbar
 (blank cells: autograded answers; checks: autograder tests worth POINTS that `assert`; the setup
-cell locked). tools/nbgrader_course.py makes a course of it and proves it with nbgrader itself.
+cell locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
-tools/notebooks.py.
+tools/generate/notebooks.py.
 """
 
 import ast
@@ -37,14 +37,14 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-from project import command_line, pinned_environment, run_main
+from ..project import command_line, pinned_environment, run_main
 
 with pinned_environment():
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
-import notebooks  # noqa: E402
-import standalone  # noqa: E402
+from ..generate import notebooks  # noqa: E402
+from ..generate import setup_cell as standalone  # noqa: E402
 
 ROOT = notebooks.ROOT
 EXERCISES = notebooks.NOTEBOOKS / "exercises"
@@ -200,7 +200,7 @@ def regions(source, table, where="source"):
             for i in range(after, inside.stop):
                 if lines[i].strip().startswith(prefix):
                     return i
-            raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises.py TABLE)")
+            raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises/student.py TABLE)")
 
         for part in exercise.parts:
             if part.first is None:
@@ -237,7 +237,7 @@ def step_regions(n):
     found = regions(step_source(n), specs(n), where)
     missing = set(specs(n)) - {region.name for region in found}
     if missing:
-        raise MarkerError(f"{where}: no function {', '.join(sorted(missing))} (tools/exercises.py TABLE)")
+        raise MarkerError(f"{where}: no function {', '.join(sorted(missing))} (tools/exercises/student.py TABLE)")
     return found
 
 
@@ -474,9 +474,9 @@ def table():
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--check", action="store_true", help=notebooks.CHECK_HELP)
+    what.add_argument("--stale", action="store_true", help=notebooks.CHECK_HELP)
     what.add_argument("--list", action="store_true", help="print the exercises as a Markdown table")
     what.add_argument("--teacher", metavar="FOLDER", type=Path,
                       help="write the notebooks with the solutions in place (an nbgrader source) into FOLDER")
@@ -488,7 +488,7 @@ def main(argv=None):
         if args.list:
             print(table())
             return 0
-        return notebooks.generate(args.check, problems, write_all, "student notebook(s)")
+        return notebooks.generate(args.stale, problems, write_all, "student notebook(s)")
     except MarkerError as error:
         sys.exit(f"error: {error}")
 

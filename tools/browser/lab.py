@@ -1,16 +1,16 @@
 """Open every notebook in the pinned JupyterLab, as a teacher would, and prove the checkout survives it.
 
-    python tools/lab_check.py [--run train5] -- .venv/bin/jupyter lab --config=tools/lab_config.py
-                                  # what `make lab-check` runs: after -- the lab as `make lab` starts it
+    python -m tools.browser.lab [--run train5] -- .venv/bin/jupyter lab --config=tools/lab/config.py
+                                  # what `make lab-proof` runs: after -- the lab as `make lab` starts it
 
-Starts that JupyterLab (requirements-lab.txt) on 127.0.0.1 with a throw-away token, config,
+Starts that JupyterLab (tools/lab/requirements.txt) on 127.0.0.1 with a throw-away token, config,
 settings and workspace, serving notebooks/ as `make lab` does, and drives Debian's headless
-Chromium through tools/browser.py:
+Chromium through tools/browser/driver.py:
   1. opens every lesson notebooks/trainN.ipynb and student notebook notebooks/exercises/trainN.ipynb,
      waits for its kernel and for the lab to mark it unsaved (it rewrites the kernel metadata),
      and saves it with Ctrl+S without editing (the file's modification time must move: the lab
      really wrote it); JupyterLab's pop-up asking about Jupyter news must not show over it (make
-     lab's overrides.json, tools/lab_overrides.json, says no);
+     lab's overrides.json, tools/lab/overrides.json, says no);
   2. runs one lesson with Run All in quick mode (the server, and so its kernels, get NUM_STEPS and
      NUM_SAMPLES) and asserts its loss and sample lines; that run is never saved (autosave is off
      in the throw-away settings, and the tab is closed with the page);
@@ -20,10 +20,10 @@ Chromium through tools/browser.py:
   4. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
      then asserts that every notebook file is byte for byte what it was, `git status --porcelain`
      is what it was (empty in a clean clone, as in CI) and the notebooks are in sync with the steps
-     (tools/notebooks.py --check, tools/exercises.py --check).
+     (tools/generate/notebooks.py --stale, tools/exercises/student.py --stale).
 It prints how long the lab took to start and, per notebook, what the lab had changed in it (the
-pre-save hook of tools/kernel_metadata.py logs it). Exit 0: all good; 1: a check failed (each
-failure on its own line). Needs `make browser-deps` (playwright, chromium): make lab-check does it.
+pre-save hook of tools/generate/kernel_metadata.py logs it). Exit 0: all good; 1: a check failed (each
+failure on its own line). Needs `make browser-deps` (playwright, chromium): make lab-proof does it.
 """
 
 import argparse
@@ -38,14 +38,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import browser
-import exercises
-import notebooks
-from project import command_line, run_main
+from . import driver as browser
+from ..exercises import student as exercises
+from ..generate import notebooks
+from ..project import BUILD, ROOT, command_line, run_main
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
-SHOTS = ROOT / "build" / "lab-check"
+SHOTS = BUILD / "lab-check"
 QUICK = {"NUM_STEPS": "20", "NUM_SAMPLES": "5"}
 # Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the internet).
 CONFIG = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
@@ -252,7 +251,7 @@ def drive(lab, b, run):
     problems = list(found)
     if news:
         problems.append(f"JupyterLab asked {NEWS!r} over {', '.join(news)}: no .venv/share/jupyter/lab/"
-                        "settings/overrides.json? (make lab copies tools/lab_overrides.json there)")
+                        "settings/overrides.json? (make lab copies tools/lab/overrides.json there)")
     if last not in text or "step    1 /" not in text:
         problems.append(f"{run}: no loss lines in the outputs:\n{text[-1500:]}")
     problems += [f"a page error: {error}" for error in b.errors]
@@ -267,14 +266,14 @@ def git_status():
 
 
 def main(argv=None):
-    parser = command_line(__doc__)
+    parser = command_line(__doc__, __file__)
     parser.add_argument("--run", default="train5", help="the lesson to run in quick mode (default train5)")
     parser.add_argument("lab", nargs=argparse.REMAINDER, help="-- and the command that starts the lab, as make lab has it")
     args = parser.parse_args(argv)
     if args.lab[:1] == ["--"]:
         args.lab = args.lab[1:]
     if not args.lab:
-        parser.error("give the lab's command after --, e.g. -- .venv/bin/jupyter lab --config=tools/lab_config.py")
+        parser.error("give the lab's command after --, e.g. -- .venv/bin/jupyter lab --config=tools/lab/config.py")
     if browser.missing():
         print("error: " + browser.missing(), file=sys.stderr)
         return 1
@@ -301,10 +300,10 @@ def main(argv=None):
     problems += [f"{name}: the lab's save changed the file" for name in targets() if (SERVED / name).read_bytes() != saved[name]]
     if status == status_before:
         print("git status " + ("is clean" if not status else "is as it was before (not clean: uncommitted work)"))
-    for tool in ("notebooks.py", "exercises.py"):
-        check = subprocess.run([sys.executable, str(ROOT / "tools" / tool), "--check"], capture_output=True, text=True)
-        if check.returncode:
-            problems.append(f"tools/{tool} --check: {check.stderr.strip()}")
+    for tool in ("tools.generate.notebooks", "tools.exercises.student"):
+        stale = subprocess.run([sys.executable, "-m", tool, "--stale"], cwd=ROOT, capture_output=True, text=True)
+        if stale.returncode:
+            problems.append(f"python3 -m {tool} --stale: {stale.stderr.strip()}")
     for problem in problems:
         print("FAILED: " + problem, file=sys.stderr)
     print(f"lab-check {'FAILED' if problems else 'passed'} in {time.monotonic() - began:.0f} s; "

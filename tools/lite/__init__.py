@@ -1,0 +1,1 @@
+"""The whole course in a browser tab (make lite): the JupyterLite build, its lock and pinned requirements."""

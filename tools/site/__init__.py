@@ -1,0 +1,1 @@
+"""The course site (make docs): its builder."""
