@@ -171,7 +171,7 @@ def check_cells(nb_text):
 def teacher_notebook(n):
     """tools/exercises/student.py's build(n, teacher=True): the student notebook with the solutions in place."""
     with pinned_environment():
-        import exercises
+        from ..exercises import student as exercises
     return exercises.build(n, teacher=True)
 
 
