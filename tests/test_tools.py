@@ -215,7 +215,9 @@ def test_a_reader_that_stops_early_gets_no_traceback():  # tools/diff.py --all |
 # --- without make (Windows): the README's commands, run as their POSIX equivalents ------------------
 
 WINDOWS = "Without make (Windows)"
-TINY_TEST = ["--", "tests/test_tools.py", "-k", "colour_marks"]  # what run_tests.py runs here: one test, not the suite
+# what run_tests.py runs here: one test, not the suite, in one process (as on Windows, where the README's
+# commands run)
+TINY_TEST = ["--", "tests/test_tools.py", "-k", "colour_marks", "-n", "0"]
 
 
 def readme_block(section, language):
