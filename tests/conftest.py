@@ -1,8 +1,42 @@
-"""Shared fixtures: every test runs offline, with the knobs cleared, on a known dataset."""
+"""Shared fixtures: every test runs offline, with the knobs cleared, on a known dataset. And how make
+test's parallel run (pytest-xdist, --dist loadgroup: tools/run_tests.py) shares the tests out."""
 
 import pytest
 
 from stepkit import KNOBS, OFFLINE_URL
+
+# Each xdist worker has caches of its own (tests/steptests.py's quick() and lesson_notebook()): the
+# tests that read one cached run go to one worker, so that run is still made once. A test is in the
+# first group with a part that its node id contains; every other test goes to any worker.
+# (Not xdist_group marks: xdist hands their group to its scheduler by rewriting the node id, which has
+# no effect with pytest 9.2, so they would silently group nothing.)
+SHARED_RUNS = {
+    "lesson_notebook": ("::TestEveryStep::test_notebook_runs_in_quick_mode", "tests/test_docs.py::"),
+    "quick 1 2": ("tests/test_train1.py::", "tests/test_train2.py::"),
+    "quick 3 4": ("tests/test_train3.py::", "tests/test_train4.py::"),
+    "quick 5": ("tests/test_train5.py::",),
+    "sample": ("tests/test_sample.py::",),  # its own quick runs (NUM_SAMPLES=1), of every step
+}
+
+
+def shared_run(nodeid):
+    """The group of SHARED_RUNS this test is in, or None."""
+    return next((group for group, parts in SHARED_RUNS.items() if any(part in nodeid for part in parts)), None)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: pytest without it has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadgroup":
+        return None  # xdist's own scheduler
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedRuns(LoadGroupScheduling):
+        """A group of SHARED_RUNS is one unit of work, given to one worker; so is any other test."""
+
+        def _split_scope(self, nodeid):
+            return shared_run(nodeid) or super()._split_scope(nodeid)
+
+    return SharedRuns(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -87,13 +88,29 @@ def write(path, text, newline="\n"):
     return path
 
 
+def execute_notebook(nb, cwd, env):
+    """Execute a notebook (in place) in a fresh kernel whose current folder is cwd, with env; raise what
+    nbclient raises (CellExecutionError for a cell that failed).
+
+    Where it can (not on Windows) the kernel talks over Unix sockets in a folder of its own, not TCP:
+    free ports picked at the same moment by two test processes (pytest-xdist's workers) can be the
+    same, and the kernel that lost the race never answers."""
+    from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        config = Config()
+        if os.name != "nt":
+            config.KernelManager.transport = "ipc"
+            config.KernelManager.ip = os.path.join(sockets, "ipc")
+        client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False, config=config,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute(env=env)
+
+
 def run_notebook(nb, **knobs):
     """Execute a notebook (in place) as a student would: one fresh kernel, cwd notebooks/; return its printed text."""
-    from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
-
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute(env=environment(knobs))
+    execute_notebook(nb, ROOT / "notebooks", environment(knobs))
     return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
 
 

@@ -2,7 +2,9 @@
 
 A test file collects the common tests with `class TestEveryStep(EveryStep): n = N`, so that
 `pytest tests/test_trainN.py` runs everything about step N and nothing else, and the whole suite
-runs each step (and each lesson notebook) once for all the files that read it.
+runs each step (and each lesson notebook) once for all the files that read it. (With pytest-xdist,
+as make test runs the suite, every worker process has caches of its own: tests/conftest.py keeps
+the tests that read one cached run on one worker.)
 """
 
 import functools

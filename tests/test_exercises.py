@@ -20,7 +20,7 @@ import tokenize
 import nbformat
 import pytest
 
-from stepkit import ROOT, environment, execute, losses, samples, step_numbers
+from stepkit import ROOT, environment, execute, execute_notebook, losses, samples, step_numbers
 
 from tools.exercises import checks as check
 from tools.exercises import student as exercises
@@ -413,45 +413,29 @@ def filled(n):
     return exercises.fill(nbformat.read(exercises.notebook_path(n), as_version=4), exercises.solutions(n))
 
 
-@pytest.fixture(scope="module")
-def ran(tmp_path_factory):
-    """Every student notebook run as a student opens it (a fresh kernel, cwd notebooks/exercises/),
-    once as handed out and once filled in, one at a time; and train0's alone in a folder with only
-    names.txt next to it (its checkers are in its setup cell). {(step, kind): (nb, error)}."""
-    from nbclient import NotebookClient
-
+def run_as_a_student(n, kind, folder):
+    """Student notebook n run as a student opens it, in a fresh kernel: "blank" as handed out and
+    "filled" with every blank filled in, from notebooks/exercises/; "elsewhere" as handed out, alone
+    in folder with only names.txt next to it (its checkers are in its setup cell). (nb, error)."""
     as_handed_out = environment(NOTEBOOK_KNOBS)
     if (ROOT / "data" / "names.txt").is_file():
         del as_handed_out["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
-    elsewhere = tmp_path_factory.mktemp("release")
-    shutil.copy(environment({})["DATASET"], elsewhere / "names.txt")
-    alone = {k: v for k, v in as_handed_out.items() if k != "DATASET"}
-    jobs = {}
-    for n in STEPS:
-        if exercises.notebook_path(n).is_file():  # (when it is not, the sync test says so)
-            student = nbformat.read(exercises.notebook_path(n), as_version=4)
-            jobs[(n, "blank")] = (student, as_handed_out, exercises.EXERCISES)
-            jobs[(n, "filled")] = (filled(n), environment(NOTEBOOK_KNOBS), exercises.EXERCISES)
-    if exercises.notebook_path(0).is_file():
-        jobs[(0, "elsewhere")] = (nbformat.read(exercises.notebook_path(0), as_version=4), alone, elsewhere)
-
-    errors = []
-    for nb, env, cwd in jobs.values():
-        # one kernel at a time: kernels started together in one process can be handed the same
-        # free ports, and one of them then never answers
-        client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(cwd)}})
-        try:
-            client.execute(env=env)
-            errors.append(None)
-        except Exception as error:  # noqa: BLE001 - reported per notebook by the tests below
-            errors.append(error)
-    return {key: (job[0], error) for (key, job), error in zip(jobs.items(), errors)}
+    nb, env, cwd = nbformat.read(exercises.notebook_path(n), as_version=4), as_handed_out, exercises.EXERCISES
+    if kind == "filled":
+        nb, env = filled(n), environment(NOTEBOOK_KNOBS)
+    if kind == "elsewhere":
+        shutil.copy(environment({})["DATASET"], folder / "names.txt")
+        env, cwd = {k: v for k, v in as_handed_out.items() if k != "DATASET"}, folder
+    try:
+        execute_notebook(nb, cwd, env)
+    except Exception as error:  # noqa: BLE001 - the tests below look at it
+        return nb, error
+    return nb, None
 
 
 @pytest.mark.parametrize("n", STEPS)
-def test_filled_in_notebook_passes_every_check(ran, n):
-    nb, error = ran[(n, "filled")]
+def test_filled_in_notebook_passes_every_check(n, tmp_path):
+    nb, error = run_as_a_student(n, "filled", tmp_path)
     assert error is None, error
     checks = [cell for cell in nb.cells if "-check" in cell.id]
     assert len(checks) == len(exercises.exercises(n))
@@ -466,11 +450,11 @@ def test_filled_in_notebook_passes_every_check(ran, n):
 
 
 @pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS] + [(0, "elsewhere")])
-def test_student_notebook_runs_to_its_first_check(ran, n, kind):
+def test_student_notebook_runs_to_its_first_check(n, kind, tmp_path):
     """As handed out, the notebook finds the dataset and the checkers, and runs until a blank is used."""
     from nbclient.exceptions import CellExecutionError
 
-    nb, error = ran[(n, kind)]
+    nb, error = run_as_a_student(n, kind, tmp_path)
     assert isinstance(error, CellExecutionError) and "NotImplementedError" in str(error), error
     done = [cell for cell in nb.cells if cell.cell_type == "code" and cell.outputs]
     first = next(cell for cell in nb.cells if "-check" in cell.id)

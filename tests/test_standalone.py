@@ -3,8 +3,6 @@ Code) it runs top to bottom, with names.txt beside it or with nothing at all (it
 names.txt there: here from a file:// URL, never the network). Student notebooks carry their
 checkers inside: filled in with the solutions, every check is ✓ with no check.py anywhere.
 A bad knob set in a notebook, or no network, shows one readable line, not IPython's exit noise.
-
-Kernels run one at a time (started together in one process they can race for ports).
 """
 
 import hashlib
@@ -15,7 +13,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from stepkit import OFFLINE_URL, ROOT, environment, execute, losses, names_txt, run, samples, step_numbers
+from stepkit import (OFFLINE_URL, ROOT, environment, execute, execute_notebook, losses, names_txt, run, samples,
+                     step_numbers)
 
 from tools import dataset
 from tools.exercises import student as exercises
@@ -42,8 +41,6 @@ def printed(cell):
 def execute_alone(nb, folder, url=None, names=False, **knobs):
     """Write nb alone into folder (plus names.txt if asked) and run it there in a fresh kernel, with
     no DATASET and downloads from `url`. Returns the executed notebook and the error, if any."""
-    from nbclient import NotebookClient
-
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "alone.ipynb")
     if names:
@@ -51,34 +48,19 @@ def execute_alone(nb, folder, url=None, names=False, **knobs):
     env = {k: v for k, v in environment({**KNOBS, **knobs}).items() if k != "DATASET"}
     env["NAMES_URL"] = url or OFFLINE_URL
     nb = nbformat.read(folder / "alone.ipynb", as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
     try:
-        client.execute(env=env)
+        execute_notebook(nb, folder, env)
     except Exception as error:  # noqa: BLE001 - the tests below look at it
         return nb, error
     return nb, None
 
 
-@pytest.fixture(scope="module")
-def alone(tmp_path_factory):
-    """Each of the twelve notebooks run alone twice, one kernel at a time: {(kind, n, where): (nb, error, folder)}."""
-    url = names_txt().as_uri()
-    found = {}
-    for kind in KINDS:
-        for n in STEPS:
-            for where in WHERE:
-                folder = tmp_path_factory.mktemp("alone") / f"{kind}{n}-{where}"
-                nb, error = execute_alone(generated(kind, n), folder, url, names=where == "beside")
-                found[(kind, n, where)] = (nb, error, folder)
-    return found
-
-
 @pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("n", STEPS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_notebook_runs_alone(alone, kind, n, where):
-    nb, error, folder = alone[(kind, n, where)]
+def test_notebook_runs_alone(kind, n, where, tmp_path):
+    folder = tmp_path / f"{kind}{n}-{where}"
+    nb, error = execute_alone(generated(kind, n), folder, names_txt().as_uri(), names=where == "beside")
     assert error is None, error
     assert sorted(p.name for p in folder.iterdir()) == ["alone.ipynb", "names.txt"]  # nothing half-written
     assert hashlib.sha256((folder / "names.txt").read_bytes()).hexdigest() == dataset.SHA256

@@ -392,7 +392,9 @@ def test_a_closed_pipe_on_windows_may_be_einval(monkeypatch, windows):
 # --- without make (Windows): the README's commands, run as their POSIX equivalents ------------------
 
 WINDOWS = "Without make (Windows)"
-TINY_TEST = ["--", "tests/test_tools.py", "-k", "colour_marks"]  # what run_tests.py runs here: one test, not the suite
+# what run_tests.py runs here: one test, not the suite, in one process (as on Windows, where the README's
+# commands run)
+TINY_TEST = ["--", "tests/test_tools.py", "-k", "colour_marks", "-n", "0"]
 
 
 def readme_block(section, language):

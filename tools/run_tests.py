@@ -4,11 +4,14 @@
     python tools/run_tests.py --venv                 # only build or refresh .venv (what `make venv` runs)
     python tools/run_tests.py tests/test_train3.py   # some of the tests
     python tools/run_tests.py -- -x -k diff          # pytest's own options, after --
+    python tools/run_tests.py -- -n 0                # in one process, as a plain `pytest` runs them
 
 The environment is .venv beside steps/: made with this Python's venv module and the exact pins of
 requirements.txt, then marked built (.venv/.installed); it is built again when requirements.txt is
 newer than that mark. The tests then run with .venv's Python (.venv/bin/python, or
-.venv\\Scripts\\python on Windows), from the repo's root folder, whatever the current folder.
+.venv\\Scripts\\python on Windows), from the repo's root folder, whatever the current folder; in
+parallel (pytest-xdist, one worker per core) except on Windows, the tests that share an expensive
+run on one worker (tests/conftest.py says which). Options after -- come last, so they win.
 Building needs the package index once: where pip cannot reach it, one line says so instead of pip's
 retries and errors; pip's output is shown in full only when it fails for another reason.
 """
@@ -31,6 +34,9 @@ OLDEST = (3, 10)
 UNREACHABLE = re.compile(r"after connection broken by '(?:NewConnectionError|ConnectTimeoutError|ProxyError"
                          r"|ReadTimeoutError)")
 NOT_FOUND = re.compile(r"ERROR: (?:Could not find a version that satisfies|No matching distribution found) ")
+# Not on Windows: there the notebook tests' kernels talk over TCP (tests/stepkit.py's execute_notebook),
+# and kernels started by two workers at once can be handed the same free port.
+PARALLEL = [] if os.name == "nt" else ["-n", "auto", "--dist", "loadgroup"]
 
 
 def python(venv=None):
@@ -98,7 +104,7 @@ def main(argv=None):
             return 1
     if args.venv:
         return 0
-    return subprocess.run([str(python()), "-m", "pytest", "-q", *args.pytest_args], cwd=ROOT).returncode
+    return subprocess.run([str(python()), "-m", "pytest", "-q", *PARALLEL, *args.pytest_args], cwd=ROOT).returncode
 
 
 if __name__ == "__main__":
