@@ -21,7 +21,7 @@ SHARED_RUNS = {
 
 def shared_run(nodeid):
     """The group of SHARED_RUNS this test is in, or None."""
-    return next((group for group, parts in SHARED_RUNS.items() if any(part in nodeid for part in parts)), None)
+    return next((name for name, parts in SHARED_RUNS.items() if any(part in nodeid for part in parts)), None)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of xdist's: pytest without it has no such hook

@@ -2,6 +2,7 @@
 run share a worker (tests/conftest.py's SHARED_RUNS), and notebook kernels started by two workers at once
 cannot pick the same port. How long the suite takes is measured, not asserted (README: For developers)."""
 
+import inspect
 import os
 import re
 import subprocess
@@ -11,42 +12,48 @@ from pathlib import Path
 import pytest
 
 import conftest
+import steptests
 from stepkit import ROOT, execute_notebook
 from steptests import EveryStep
-
 from tools import run_tests
+from tools.project import step_numbers
 
 TESTS = ROOT / "tests"
+STEPS = step_numbers()
 
 
 def readers(pattern):
     """The test files whose source matches pattern: {what the pattern's group matched: {node id prefix}}."""
     found = {}
-    for path in set(TESTS.glob("test_*.py")) - {Path(__file__).resolve()}:  # (this file names them to look for them)
+    for path in set(TESTS.glob("test_*.py")) - {Path(__file__).resolve()}:  # (this one names them all)
         for match in re.findall(pattern, path.read_text(encoding="utf-8")):
             found.setdefault(match, set()).add(f"tests/{path.name}::")
     return found
 
 
-def test_every_part_of_a_group_names_a_test_file_or_a_test_every_step_has():
+def test_every_part_of_a_group_names_test_files_or_a_test_every_step_has():
+    files = [f"tests/{path.name}::" for path in TESTS.glob("test_*.py")]
     for parts in conftest.SHARED_RUNS.values():
         for part in parts:
             if part.startswith("::TestEveryStep::"):
                 assert hasattr(EveryStep, part.rsplit("::", 1)[1]), part
             else:
-                assert (ROOT / part.removesuffix("::")).is_file(), part
+                assert any(name.startswith(part) for name in files), part
 
 
 def test_the_files_that_read_one_quick_run_are_one_group():
-    runs = readers(r"\b(?:quick|check_gpt_gradients)\(([^()]*)\)")  # check_gpt_gradients(n, …) reads quick(n, …)
+    helpers = [name for name, value in vars(steptests).items() if inspect.isfunction(value) and
+               value.__module__ == "steptests" and name != "quick" and "quick(" in inspect.getsource(value)]
+    assert "check_gpt_gradients" in helpers  # check_gpt_gradients(n, …) reads quick(n, …)
+    runs = readers(rf"\b(?:quick|{'|'.join(helpers)})\(([^()]*)\)")
     assert {"1", "3", "4", "5"} <= set(runs)
     for arguments, files in runs.items():
         groups = {conftest.shared_run(f"{name}test_x") for name in files}
-        assert len(groups) == 1 and None not in groups, f"quick({arguments}) is read by {sorted(files)}: one group"
+        assert len(groups) == 1 and None not in groups, f"quick({arguments}) is read by {sorted(files)}"
 
 
 def test_the_tests_that_read_the_lesson_notebooks_are_one_group():
-    every_step = [f"tests/test_train{n}.py::TestEveryStep::test_notebook_runs_in_quick_mode" for n in range(6)]
+    every_step = [f"tests/test_train{n}.py::TestEveryStep::test_notebook_runs_in_quick_mode" for n in STEPS]
     nodes = every_step + [f"{name}test_x" for name in readers(r"\blesson_notebook\(")["lesson_notebook("]]
     assert len(nodes) > 6 and {conftest.shared_run(node) for node in nodes} == {"lesson_notebook"}
 
@@ -67,7 +74,7 @@ def test_the_tests_of_one_group_run_on_one_worker():
     pytest.importorskip("xdist")
     result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n", "2",
                              "--dist", "loadgroup", "tests/test_train3.py", "tests/test_train4.py",
-                             "tests/test_lite.py", "-k", "committed_notebook_is_clean or regenerates or test_lite"],
+                             "tests/test_lite.py", "-k", "notebook_is_clean or regenerates or test_lite"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     workers = {}
@@ -76,7 +83,7 @@ def test_the_tests_of_one_group_run_on_one_worker():
     assert len(workers["tests/test_train3.py"] | workers["tests/test_train4.py"]) == 1, workers
 
 
-@pytest.mark.skipif(os.name == "nt", reason="on Windows kernels talk over TCP (and make test runs in one process)")
+@pytest.mark.skipif(os.name == "nt", reason="Windows: kernels talk over TCP (make test runs in one process)")
 def test_a_notebook_kernel_talks_over_unix_sockets_of_its_own(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(

@@ -104,7 +104,8 @@ def main(argv=None):
             return 1
     if args.venv:
         return 0
-    return subprocess.run([str(python()), "-m", "pytest", "-q", *PARALLEL, *args.pytest_args], cwd=ROOT).returncode
+    pytest = [str(python()), "-m", "pytest", "-q", *PARALLEL, *args.pytest_args]
+    return subprocess.run(pytest, cwd=ROOT).returncode
 
 
 if __name__ == "__main__":
