@@ -1,12 +1,7 @@
 """Helpers to run the steps from tests: as a subprocess (what a user sees) or in-process (their globals)."""
 
-import contextlib
-import io
 import os
-import runpy
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -16,6 +11,7 @@ import pytest
 # in CI only, never on a learner's machine: names_txt() below is the only place the tests look there
 # for the dataset; project.reference_log() the only one for the reference log.
 from tools.project import DATASET, KNOBS, ROOT, SHARED, SHARED_REFERENCE_LOG, STEPS, reference_log, step_numbers
+from tools import steprun
 
 REFERENCE_LOG = reference_log()
 HOW_TO_GET_THE_DATASET = ("needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "
@@ -35,34 +31,18 @@ def names_txt():
 def environment(knobs):
     """The environment of a step run: the caller's, without its knobs, offline, on the real dataset
     unless the knobs name another one (then the real one is not needed)."""
-    env = {k: v for k, v in os.environ.items() if k not in KNOBS}
-    env["NAMES_URL"] = OFFLINE_URL
-    if "DATASET" not in knobs:
-        env["DATASET"] = str(names_txt())
-    env.update({k: str(v) for k, v in knobs.items()})
-    return env
+    dataset = {} if "DATASET" in knobs else {"DATASET": str(names_txt())}
+    return steprun.environment(knobs, {**os.environ, "NAMES_URL": OFFLINE_URL, **dataset}, keep=("DATASET",))
 
 
-def run(step, cwd=ROOT, script=None, **knobs):
+def run(step, cwd=ROOT, **knobs):
     """Run steps/train{step}.py as `python` would; knobs become environment variables."""
-    script = script or STEPS / f"train{step}.py"
-    return subprocess.run([sys.executable, str(script)], cwd=cwd, env=environment(knobs),
-                          capture_output=True, text=True, timeout=600)
+    return steprun.run(step, env=environment(knobs), keep=KNOBS, cwd=cwd, timeout=600)
 
 
 def execute(step, **knobs):
     """Run a step in this process and return (its globals, what it printed)."""
-    wanted, saved = environment(knobs), dict(os.environ)  # environment() may skip the test: before touching os.environ
-    os.environ.clear()
-    os.environ.update(wanted)
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            env = runpy.run_path(str(STEPS / f"train{step}.py"), run_name="__main__")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return env, out.getvalue()
+    return steprun.execute(step, env=environment(knobs), keep=KNOBS)
 
 
 def one_clear_line(result, *phrases):
@@ -76,11 +56,12 @@ def one_clear_line(result, *phrases):
 
 
 def losses(output):
-    return [float(line.rsplit(" ", 1)[1]) for line in output.splitlines() if line.startswith("step ")]
+    """The training losses a step printed, in its output or among a notebook's."""
+    return steprun.parse(output, strict=False).losses
 
 
 def samples(output):
-    return [line.split(": ", 1)[1] if ": " in line else "" for line in output.splitlines() if line.startswith("sample ")]
+    return steprun.parse(output, strict=False).samples
 
 
 def write(path, text, newline="\n"):
@@ -106,6 +87,15 @@ def execute_notebook(nb, cwd, env):
         client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False, config=config,
                                 resources={"metadata": {"path": str(cwd)}})
         client.execute(env=env)
+
+
+def notebook_error(nb, cwd, env):
+    """execute_notebook(), for a test that looks at how a notebook stops: what a cell raised, or None."""
+    try:
+        execute_notebook(nb, cwd, env)
+    except Exception as error:  # noqa: BLE001 - the caller looks at it
+        return error
+    return None
 
 
 def run_notebook(nb, **knobs):

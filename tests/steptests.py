@@ -18,14 +18,14 @@ import nbformat
 from gradcheck import check_value_params
 from stepkit import ROOT, execute, losses, run, run_notebook, samples
 
-from tools.site import build as docs
+from tools import steprun
 from tools.generate import notebooks
-from tools.project import kv_cache
+from tools.project import QUICK, kv_cache
 from tools.generate import setup_cell as standalone
 
-K = 5  # training steps of a step's quick run: gradients are checked after K updates, not on the init
+K = int(QUICK["test"]["STOP_AFTER"])  # a quick run: gradients checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
-QUICK_NOTEBOOK = {"NUM_STEPS": docs.QUICK["notebook_steps"], "NUM_SAMPLES": 20}
+QUICK_NOTEBOOK = QUICK["notebook"]
 
 
 @functools.cache
@@ -33,7 +33,7 @@ def quick(step, **knobs):
     """(globals, printed output) of steps/train{step}.py run in-process for K steps of the 1000-step schedule.
 
     One run per (step, knobs) for the whole suite: a test that changes the globals restores them."""
-    return execute(step, **{"STOP_AFTER": K, "NUM_SAMPLES": 3, **knobs})
+    return execute(step, **{**QUICK["test"], **knobs})
 
 
 @functools.cache
@@ -106,7 +106,9 @@ class EveryStep:
         assert all(re.fullmatch(r"step +\d+ / +\d+ \| loss \d+\.\d{4}", s) for s in steps)
         assert all(math.isfinite(x) for x in losses(out))
         assert "\n\n--- inference (new, hallucinated names) ---\n" in out
-        names = samples(out)
+        printed = steprun.parse(out)  # every line one a step prints, in order
+        assert (printed.docs, printed.vocab, printed.params, printed.num_steps) == (32033, 27, self.params, 3)
+        names = printed.samples
         assert len(names) == 20 and all(re.fullmatch(r"[a-z]*", name) for name in names)
 
     def test_the_first_loss_is_that_of_a_uniform_guess(self):
@@ -157,4 +159,4 @@ class EveryStep:
         _, out = lesson_notebook(self.n)
         assert "num docs: 32033" in out
         assert "step    1 /    3 | loss" in out and "step    3 /    3 | loss" in out
-        assert len(samples(out)) == QUICK_NOTEBOOK["NUM_SAMPLES"], out
+        assert len(samples(out)) == int(QUICK_NOTEBOOK["NUM_SAMPLES"]), out

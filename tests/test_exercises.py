@@ -20,7 +20,7 @@ import tokenize
 import nbformat
 import pytest
 
-from stepkit import ROOT, environment, execute, execute_notebook, losses, samples, step_numbers
+from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
 
 from tools.exercises import checks as check
 from tools.exercises import student as exercises
@@ -426,11 +426,7 @@ def run_as_a_student(n, kind, folder):
     if kind == "elsewhere":
         shutil.copy(environment({})["DATASET"], folder / "names.txt")
         env, cwd = {k: v for k, v in as_handed_out.items() if k != "DATASET"}, folder
-    try:
-        execute_notebook(nb, cwd, env)
-    except Exception as error:  # noqa: BLE001 - the tests below look at it
-        return nb, error
-    return nb, None
+    return nb, notebook_error(nb, cwd, env)
 
 
 @pytest.mark.parametrize("n", STEPS)

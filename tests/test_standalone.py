@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from stepkit import (OFFLINE_URL, ROOT, environment, execute, execute_notebook, losses, names_txt, run, samples,
+from stepkit import (OFFLINE_URL, ROOT, environment, execute, losses, names_txt, notebook_error, run, samples,
                      step_numbers)
 
 from tools import dataset
@@ -48,11 +48,7 @@ def execute_alone(nb, folder, url=None, names=False, **knobs):
     env = {k: v for k, v in environment({**KNOBS, **knobs}).items() if k != "DATASET"}
     env["NAMES_URL"] = url or OFFLINE_URL
     nb = nbformat.read(folder / "alone.ipynb", as_version=4)
-    try:
-        execute_notebook(nb, folder, env)
-    except Exception as error:  # noqa: BLE001 - the tests below look at it
-        return nb, error
-    return nb, None
+    return nb, notebook_error(nb, folder, env)
 
 
 @pytest.mark.parametrize("where", WHERE)

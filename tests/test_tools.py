@@ -169,11 +169,14 @@ def test_the_readme_shows_both_diffs_and_make_help_the_code_knob():
 
 
 def test_check_full_reads_the_figures_of_a_run():
-    out = "num docs: 3\nstep    1 /    2 | loss 3.0000\nstep    2 /    2 | loss 2.0000\n\nsample  1: ab\nsample  2: \n"
+    out = ("num docs: 3\nvocab size: 4\nstep    1 /    2 | loss 3.0000\nstep    2 /    2 | loss 2.0000\n\n"
+           "--- inference (new, hallucinated names) ---\nsample  1: ab\nsample  2: \n")
     assert check_full.figures(out) == (3.0, 2.0, 2.5, "ab ")
     assert check_full.compare_log("a\nb\n", "a\nc\n") == "line 2 differs: 'b' vs reference 'c'"
     assert check_full.compare_log("a\n", "a\n") is None
-    assert check_full.without_gradient_check("x\ngradient check | …\ny\n") == "x\ny\n"
+    check = "gradient check | loss_n 1 | loss_a 1 | max diff 0\n"
+    checked = out.replace("vocab size: 4\n", "vocab size: 4\n" + check)
+    assert check_full.without_gradient_check(checked) == out
 
 
 def test_the_golden_copy_of_the_reference_log_is_the_reference():
@@ -187,7 +190,7 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
 TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
 MODULES = {"browser/driver.py", "exercises/checks.py", "exercises/wrong.py", "generate/kernel_metadata.py",
-           "generate/setup_cell.py", "lab/config.py", "project.py"}
+           "generate/setup_cell.py", "lab/config.py", "project.py", "steprun.py"}
 EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
 NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv

@@ -8,6 +8,8 @@ from gradcheck import assert_close, central_difference
 from stepkit import ROOT
 from steptests import EveryStep, quick, tokens_of
 
+from tools import steprun
+
 
 class TestEveryStep(EveryStep):
     n, params = 1, 3184
@@ -15,7 +17,7 @@ class TestEveryStep(EveryStep):
 
 def test_prints_a_passing_gradient_check_before_training():
     _, out = quick(1)
-    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    line = steprun.parse(out).check
     assert line == "gradient check | loss_n 3.297830 | loss_a 3.297830 | max diff 0.00000000"
     assert out.index("gradient check") < out.index("step    1")
 
@@ -23,7 +25,7 @@ def test_prints_a_passing_gradient_check_before_training():
 def test_the_readme_explains_the_gradient_check_line():
     """Each field of the line, and what a good max diff looks like: the one train1 prints with the defaults."""
     _, out = quick(1)
-    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    line = steprun.parse(out).check
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     paragraph = " ".join(readme.split("**The gradient check.**", 1)[1].split("\n\n", 1)[0].split())
     assert "`gradient check | loss_n … | loss_a … | max diff …`" in paragraph
@@ -71,5 +73,5 @@ def test_a_quick_run_checks_every_kth_parameter_of_every_matrix():
     checked = {id(row) for row, _ in env["params"][::env["every"]]}
     for name, matrix in env["state_dict"].items():
         assert checked & {id(row) for row in matrix}, f"the quick check nudges nothing in {name}"
-    line = next(line for line in out.splitlines() if line.startswith("gradient check"))
+    line = steprun.parse(out).check
     assert float(line.rsplit(" ", 1)[1]) < 1e-4, line

@@ -37,6 +37,18 @@ SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
 GOLDEN_REFERENCE_LOG = ROOT / "tests" / "golden" / "train5.log"  # the copy kept in the repo
 # The environment variables a step reads (the README's table of knobs).
 KNOBS = ("NUM_STEPS", "STOP_AFTER", "N_EMBD", "N_HEAD", "N_LAYER", "BLOCK_SIZE", "NUM_SAMPLES", "DATASET")
+# Quick mode, for each place that runs the steps short: the knobs as the environment gets them (strings).
+LESSON = {"NUM_STEPS": "3", "NUM_SAMPLES": "20"}
+QUICK = {
+    "test": {"STOP_AFTER": "5", "NUM_SAMPLES": "3"},  # a step in the tests: 5 steps of its real schedule
+    "notebook": LESSON,  # a lesson notebook, in the tests and on the quick site (which shares their runs)
+    # the quick site (tools.site.build --quick): its ladder's steps and held-out names, its notebooks' steps
+    "site": {"ladder_steps": 5, "heldout": 100, "notebook_steps": int(LESSON["NUM_STEPS"])},
+    "lite": {"NUM_STEPS": "20"},  # typed into a JupyterLite notebook (make lite-proof), every sample compared
+    "lab": {"NUM_STEPS": "20", "NUM_SAMPLES": "5"},  # the kernels of the JupyterLab proof (make lab-proof)
+    "grader": {"NUM_STEPS": "2", "NUM_SAMPLES": "1"},  # nbgrader's autograder: the checks need no training
+    "code": {"NUM_STEPS": "1", "STOP_AFTER": "1", "NUM_SAMPLES": "1"},  # a step's globals, not its weights
+}
 
 
 def step_numbers(root=ROOT):
@@ -126,8 +138,9 @@ def run_main(main):
 
 
 def positive_int(text):
-    """An argparse type: a whole number > 0 (a bad one is the usual one-line error)."""
-    if not text.strip().isdigit() or int(text) <= 0:
+    """An argparse type: a whole number > 0, by the steps' own rule for a knob (knob(): decimal digits,
+    spaces around them aside); a bad one is the usual one-line error."""
+    if not text.strip().isdecimal() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
     return int(text)
 
@@ -135,7 +148,7 @@ def positive_int(text):
 def step_list(text):
     """An argparse type: comma-separated numbers of steps that exist, e.g. "2,5"."""
     wanted, have = [n.strip() for n in text.split(",")], step_numbers()
-    bad = [n for n in wanted if not n.isdigit() or int(n) not in have]
+    bad = [n for n in wanted if not n.isdecimal() or int(n) not in have]
     if bad:
         raise argparse.ArgumentTypeError(f"no step {', '.join(map(repr, bad))} (the steps are {', '.join(map(str, have))})")
     return [int(n) for n in wanted]

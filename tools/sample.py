@@ -25,7 +25,6 @@ A notebook can do the same after a step's cells have run (tools/ on sys.path):
     top_next(globals(), "mar", k=5)                   # [('i', 0.41), …, ('', 0.05)]: '' is the end
 """
 
-import contextlib
 import hashlib
 import io
 import itertools
@@ -33,20 +32,24 @@ import json
 import math
 import os
 import random
-import runpy
 import sys
-import tempfile
 import time
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
-    from .project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
+    from . import dataset, steprun
+    from .project import KNOBS, QUICK, ROOT, command_line, kv_cache, positive_int, run_main, step_numbers
+    from .project import step_path
 except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
-    from project import ROOT, command_line, kv_cache, positive_int, run_main, step_numbers, step_path
+    import dataset
+    import steprun
+    from project import KNOBS, QUICK, ROOT, command_line, kv_cache, positive_int, run_main, step_numbers
+    from project import step_path
 
 CACHE = ROOT / "build" / "sample"
 END = ""  # what top_next() calls BOS: nothing more, the name ends here
-CHEAP = {"NUM_STEPS": "1", "STOP_AFTER": "1", "NUM_SAMPLES": "1"}  # a run for the code, not for the weights
+CHEAP = QUICK["code"]  # a run for the code, not for the weights
 FORMAT = 1  # of the cache files: a new one retrains
 
 
@@ -163,34 +166,31 @@ def shown(path):
     return os.path.relpath(path, ROOT) if inside else path
 
 
-class Progress(io.TextIOBase):
+class Progress(io.StringIO):
     """Where a step's output goes: its `step …` lines, shown as one line updated in place on a terminal."""
 
     def __init__(self, show):
+        super().__init__()
         self.show, self.shown = show, False
 
     def write(self, text):
         for line in text.splitlines():
-            if self.show and line.startswith("step "):
+            if self.show and steprun.loss_of(line) is not None:
                 sys.stderr.write(f"\r  {line}")
                 sys.stderr.flush()
                 self.shown = True
-        return len(text)
+        return super().write(text)
 
 
 def run_step(n, show=False, **knobs):
-    """Run steps/train{n}.py in this process with `knobs` over the environment; return its globals."""
-    saved = dict(os.environ)
-    os.environ.update(knobs)
+    """Run steps/train{n}.py in this process with `knobs` over the environment (the caller's knobs say
+    how it trains); return its globals."""
     out = Progress(show)
     try:
-        with contextlib.redirect_stdout(out):
-            return runpy.run_path(str(step_path(n)), run_name="__main__")
+        return steprun.execute(n, knobs, keep=KNOBS, out=out)[0]
     except SystemExit as e:  # the step's own one line (a bad knob, a wrong dataset)
         raise SampleError(str(e.code).removeprefix("error: ")) from None
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
         if out.shown:
             sys.stderr.write("\n")
 
@@ -198,11 +198,6 @@ def run_step(n, show=False, **knobs):
 def training_knobs(n, g):
     """The knobs that change the trained weights, as the step reads them from the environment (its own
     knob(), so a bad value is its own one line): all it reads but NUM_SAMPLES and DATASET."""
-    try:  # here: only a call that trains or loads needs it
-        from . import dataset
-    except ImportError:
-        import dataset
-
     found = {}
     for name, default, _ in dataset.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
         if name != "NUM_SAMPLES":
@@ -240,20 +235,6 @@ def load(g, weights):
     return True
 
 
-def write_atomically(path, data):
-    """A reader never sees half a file: write a temporary one beside it, then rename it into place."""
-    os.makedirs(path.parent, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary files of the build
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def trained(n, cache=CACHE, check=lambda g: None):
     """Step n's globals with trained weights: loaded from `cache` when this code, data and knobs were
     trained before, else trained now (and saved). `check(g)` vets the request on a cheap run first."""
@@ -281,7 +262,7 @@ def trained(n, cache=CACHE, check=lambda g: None):
              "weights": weights_of(g)}
     print(f"trained in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     try:
-        write_atomically(path, json.dumps(saved))
+        dataset.write_atomically(path, json.dumps(saved).encode("utf-8"))
     except OSError as e:  # the names can still be sampled; only the next call pays again
         print(f"note: could not keep the weights in {shown(path)} ({e.strerror or e}): "
               "the next call trains again", file=sys.stderr)
@@ -300,12 +281,6 @@ def temperature_of(text):
     return value
 
 
-def count_of(text):
-    if not text.isdecimal() or int(text) <= 0:
-        raise ValueError(f"{text!r} is not a positive integer")
-    return int(text)
-
-
 def seed_of(text):
     if not text.isdecimal():
         raise ValueError(f"{text!r} is not a whole number >= 0")
@@ -320,7 +295,7 @@ def setting(parser, args, name, env, parse=str, default=None):
         return default
     try:
         return parse(text)
-    except ValueError as e:
+    except (ValueError, ArgumentTypeError) as e:
         parser.error(f"argument --{name.replace('_', '-')}: {e}" if given is not None else f"{env}: {e}")
 
 
@@ -356,7 +331,7 @@ def main(argv=None):
     if args.n is None:
         parser.error("which step? give a step number N, e.g. 5")
     temperature = setting(parser, args, "temperature", "TEMPERATURE", temperature_of)
-    num = setting(parser, args, "num_samples", "NUM_SAMPLES", count_of, 20)
+    num = setting(parser, args, "num_samples", "NUM_SAMPLES", positive_int, 20)
     seed = setting(parser, args, "seed", "SEED", seed_of, 42)
     prompt = setting(parser, args, "prompt", "PROMPT", default="")
     top = setting(parser, args, "top", "TOP")

@@ -21,21 +21,18 @@ Needs .venv with playwright (make browser-deps) and Debian's chromium.
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from . import driver as browser
+from .. import steprun
 from ..lite import build as lite
-from ..project import ROOT, command_line, pinned_environment, positive_int, run_main, step_numbers, step_path
-from ..project import without_knobs
+from ..project import QUICK, command_line, pinned_environment, positive_int, run_main, step_numbers
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
-# The lines a step prints that must match natively (the README's "The steps": what every step prints).
-COMPARED = re.compile(r"^(num docs: |vocab size: |num params: |step +\d+ / +\d+ \| loss |sample +\d+: )")
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
 
 
@@ -45,12 +42,8 @@ class CheckFailed(Exception):
 
 def native(n, num_steps=None):
     """The compared lines of `python3 steps/trainN.py` (with NUM_STEPS when given), and its wall time."""
-    env = without_knobs(os.environ)
-    if num_steps:
-        env["NUM_STEPS"] = str(num_steps)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(step_path(n))], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    result = steprun.run(n, {"NUM_STEPS": num_steps} if num_steps else {}, timeout=RUN_TIMEOUT)
     seconds = time.perf_counter() - started
     if result.returncode:
         raise CheckFailed(f"native train{n} failed: {result.stderr.strip()[-500:]}")
@@ -58,7 +51,8 @@ def native(n, num_steps=None):
 
 
 def compared(text):
-    return [line.rstrip() for line in text.splitlines() if COMPARED.match(line)]
+    """The lines with a figure in them (the README's "The steps": what every step prints)."""
+    return steprun.parse(text, strict=False).figure_lines()
 
 
 # --- driving the lab, as a student would -------------------------------------------------------------
@@ -284,7 +278,9 @@ def main(argv=None):
     parser.add_argument("--site", default=str(lite.OUT), help="the built site (default build/site/lite)")
     parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default build/lite-check)")
     parser.add_argument("--exercise", type=int, choices=step_numbers(), default=3, help="the student notebook to run solved (default 3)")
-    parser.add_argument("--quick-steps", type=positive_int, default=20, help="NUM_STEPS of the quick runs (default 20)")
+    quick = int(QUICK["lite"]["NUM_STEPS"])
+    parser.add_argument("--quick-steps", type=positive_int, default=quick,
+                        help=f"NUM_STEPS of the quick runs (default {quick})")
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback

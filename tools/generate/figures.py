@@ -22,7 +22,7 @@ import re
 import sys
 import textwrap
 
-from .. import dataset, diff
+from .. import dataset, diff, steprun
 from ..measure import bench, ladder
 from ..project import ROOT, command_line, pinned_environment, reference_log, run_main
 
@@ -80,22 +80,22 @@ def ladder_train_loss(step):
     return f"{next(r for r in ladder.load()['steps'] if r['step'] == int(step))['final_train_loss']:.4f}"
 
 
-def run_lines():
-    """What a full `make step5` prints, line by line: the reference log, which train5 reproduces."""
+def full_run():
+    """What a full `make step5` prints, read back: the reference log, which train5 reproduces."""
     with open(reference_log(), encoding="utf-8") as f:
-        return f.read().splitlines()
+        return steprun.parse(f.read())
 
 
 def run_tail():
     """The last lines a full `make step5` prints, as a code block: its last two steps, then the samples."""
-    lines = run_lines()
-    last_steps = [i for i, line in enumerate(lines) if line.startswith("step ")][-2:]
-    return "\n".join(["```", *lines[last_steps[0]:], "```"])
+    lines = full_run().lines
+    last_steps = [i for i, (kind, _) in enumerate(lines) if kind == "step"][-2:]
+    return "\n".join(["```", *(line for _, line in lines[last_steps[0]:]), "```"])
 
 
 def run_last_loss():
     """The loss on the last training line a full `make step5` prints: `2.6497`."""
-    return [line for line in run_lines() if line.startswith("step ")][-1].rsplit(" ", 1)[1]
+    return f"{full_run().losses[-1]:.4f}"
 
 
 def setup_time():

@@ -31,8 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import run_tests
-from ..project import DATASET, RESULTS, ROOT, command_line, positive_int, run_main, step_list, step_numbers, step_path
+from .. import run_tests, steprun
+from ..project import DATASET, RESULTS, ROOT, command_line, positive_int, run_main, step_list, step_numbers
 
 DOCS = str(RESULTS)
 ALONE, SIDE_BY_SIDE = "bench.json", "bench_baseline.json"  # in DOCS: the two kinds of run
@@ -45,12 +45,13 @@ REFERENCE = {"wall": 220, "rss": 64}
 
 
 def start(root, step, knobs):
-    env = dict(os.environ, **knobs)
+    """Start one run of a step under `root` (this checkout, or the baseline's); the caller's knobs left out
+    but DATASET, whose names both checkouts read."""
     with open(DATASET, "rb"):
         pass  # fail here, clearly, rather than inside the timed run
-    env.setdefault("DATASET", str(DATASET))
-    return subprocess.Popen([sys.executable, str(step_path(step, root))], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True), time.perf_counter()
+    env = {"DATASET": str(DATASET), **os.environ}
+    proc = steprun.run(step, knobs, env=env, keep=("DATASET",), root=root, capture="stdout", popen=True)
+    return proc, time.perf_counter()
 
 
 def finish(proc, started):
@@ -65,7 +66,7 @@ def finish(proc, started):
 
 
 def count_steps(output):
-    return sum(1 for line in output.splitlines() if line.startswith("step "))
+    return len(steprun.parse(output).losses)
 
 
 def machine():

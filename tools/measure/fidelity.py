@@ -10,11 +10,10 @@ must reproduce the reference progression's figures, and train2 must print train1
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 
-from ..project import ROOT, command_line, reference_log, run_main, step_numbers, step_path, without_knobs
+from .. import steprun
+from ..project import ROOT, command_line, reference_log, run_main, step_numbers
 
 # sha256 of train5's final weights (float.hex of every parameter, one per line, in order),
 # recorded from the straightforward implementation before any speed work (commit 6e4c083).
@@ -28,34 +27,29 @@ GOLDEN = {  # step: (first loss, last loss, mean of the last 100, the 20 samples
     5: (3.3660, 2.6497, 2.2761, "kamon ann karai jaire vialan karia yeran anna areli kaina konna keylen liole alerin "
         "earan lenne kana lara alela anton"),
 }
-WEIGHTS_DUMP = """
-import runpy, sys
-env = runpy.run_path(sys.argv[1], run_name="__main__")
-params = [p for p in env.get("params", []) if hasattr(p, "data")]  # the autograd steps' Values
-if params:
-    sys.stderr.write("weights " + "\\n".join(float(p.data).hex() for p in params))
-"""
 
 
 def run(step):
-    """Run a step with its defaults; return its output and the sha256 of its final weights (if any)."""
-    result = subprocess.run([sys.executable, "-c", WEIGHTS_DUMP, str(step_path(step))], env=without_knobs(os.environ),
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"error: train{step} failed:\n{result.stderr[-2000:]}")
-    weights = result.stderr.rsplit("weights ", 1)[1] if "weights " in result.stderr else ""
-    return result.stdout, hashlib.sha256(weights.encode()).hexdigest() if weights else None
+    """Run a step with its defaults (in this process, as `python3 steps/trainN.py` would); return its output
+    and the sha256 of its final weights (None for a step without Values)."""
+    try:
+        g, output = steprun.execute(step)
+    except SystemExit as exc:  # a step's one line: a missing dataset, say
+        raise SystemExit(f"error: train{step} stopped: {exc.code}") from None
+    params = [p for p in g.get("params", []) if hasattr(p, "data")]  # the autograd steps' Values
+    weights = "\n".join(float(p.data).hex() for p in params)
+    return output, hashlib.sha256(weights.encode()).hexdigest() if params else None
 
 
 def figures(output):
-    losses = [float(line.rsplit(" ", 1)[1]) for line in output.splitlines() if line.startswith("step ")]
-    names = [line.split(": ", 1)[1] if ": " in line else "" for line in output.splitlines() if line.startswith("sample ")]
-    last = losses[-100:]
-    return losses[0], losses[-1], round(sum(last) / len(last), 4), " ".join(names)
+    printed = steprun.parse(output)
+    last = printed.losses[-100:]
+    return printed.losses[0], printed.losses[-1], round(sum(last) / len(last), 4), " ".join(printed.samples)
 
 
 def without_gradient_check(output):
-    return "".join(line for line in output.splitlines(True) if not line.startswith("gradient check"))
+    check = steprun.parse(output).check
+    return output.replace(check + "\n", "", 1) if check else output
 
 
 def compare_log(output, reference):

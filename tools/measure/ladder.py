@@ -24,24 +24,21 @@ written and the plot is skipped with a note.
 """
 
 import builtins
-import contextlib
 import gc
 import io
 import json
 import math
 import os
 import platform
-import runpy
 import sys
 import time
 
 from .. import diff  # the steps' titles, the same helper the diff printer uses
-from ..project import RESULTS, ROOT, command_line, kv_cache, positive_int, run_main, step_list, step_numbers
-from ..project import step_path, without_knobs
+from .. import steprun
+from ..project import RESULTS, command_line, kv_cache, positive_int, run_main, step_list, step_numbers
 from . import bench  # the machine description the benchmark uses
 
 DOCS = str(RESULTS)
-ROOT = str(ROOT)
 HELD_OUT = 1000  # the last this many names of the shuffled list
 LAST = 100  # the ladder's train loss = mean of the last this many step losses
 SMOOTH = 50  # running-mean window of the plotted curves
@@ -64,11 +61,11 @@ class Recorder:
     def __call__(self, *args, **kwargs):
         builtins.print(*args, **kwargs)
         text = kwargs.get("sep", " ").join(str(a) for a in args)
-        if not text.startswith("step ") or "| loss " not in text:
+        printed = steprun.loss_of(text)
+        if printed is None:
             return
         loss = sys._getframe(1).f_globals.get("loss")  # the module-level training loop's `loss`
         value = getattr(loss, "data", loss)
-        printed = float(text.rsplit(" ", 1)[1])
         self.losses.append(float(value) if isinstance(value, (int, float)) else printed)
         self.printed.append(printed)
         now = time.perf_counter()
@@ -77,36 +74,22 @@ class Recorder:
             progress(f"    {self.label}: {text.split(' |')[0].strip()}  ({now - self.started:.0f} s)")
 
 
-@contextlib.contextmanager
-def environment(knobs):
-    """The knobs as environment variables for one run (everything else as the caller has it, and
-    DATASET too: it says where the names are, not how to train; the tests point it at names.txt)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(without_knobs(saved, keep=("DATASET",)))
-    os.environ.update({k: str(v) for k, v in knobs.items()})
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def run_step(n, knobs):
-    """Run steps/trainN.py in this process; return (its globals, its output, the recorder, wall seconds)."""
+    """Run steps/trainN.py in this process; return (its globals, its output, the recorder, wall seconds).
+    DATASET is the caller's, if set: it says where the names are, not how to train (the tests point it
+    at names.txt)."""
     started = time.perf_counter()
     recorder = Recorder(f"train{n}", started)
     out = io.StringIO()
-    with environment(knobs), contextlib.redirect_stdout(out):
-        try:
-            env = runpy.run_path(str(step_path(n)), init_globals={"print": recorder}, run_name="__main__")
-        except SystemExit as exc:  # a step reports a bad knob or a missing dataset this way
-            raise SystemExit(f"error: train{n} stopped: {exc.code}\n{out.getvalue()[-2000:]}") from None
+    try:
+        env, output = steprun.execute(n, knobs, keep=("DATASET",), init_globals={"print": recorder}, out=out)
+    except SystemExit as exc:  # a step reports a bad knob or a missing dataset this way
+        raise SystemExit(f"error: train{n} stopped: {exc.code}\n{out.getvalue()[-2000:]}") from None
     wall = time.perf_counter() - started
     mismatched = [i for i, (x, p) in enumerate(zip(recorder.losses, recorder.printed)) if f"{x:.4f}" != f"{p:.4f}"]
     if mismatched:
         raise SystemExit(f"error: train{n}: recorded loss of step {mismatched[0] + 1} does not print as printed")
-    return env, out.getvalue(), recorder, wall
+    return env, output, recorder, wall
 
 
 # --- held-out evaluation --------------------------------------------------------------------------
@@ -174,8 +157,7 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
                "vocab_size": env["vocab_size"], "num_steps": env["NUM_STEPS"], "trained_steps": len(losses),
                "final_train_loss": sum(losses[-LAST:]) / len(losses[-LAST:]), "final_train_window": len(losses[-LAST:]),
                **scores, "wall_seconds": wall, "eval_seconds": evaluation,
-               "samples": [line.split(": ", 1)[1] if ": " in line else "" for line in output.splitlines()
-                           if line.startswith("sample ")],
+               "samples": steprun.parse(output).samples,
                "losses": losses}
         del env
         gc.collect()

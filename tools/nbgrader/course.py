@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import project
 from ..project import BUILD, command_line, pinned_environment, run_main, without_knobs
 
 with pinned_environment():
@@ -46,7 +47,7 @@ c.CourseDirectory.course_id = "microgpt"
 c.Execute.timeout = 600  # seconds per cell, room for a full-length training cell
 '''
 # The autograder runs every notebook in quick mode (the checks do not depend on it), offline.
-QUICK = {"NUM_STEPS": "2", "NUM_SAMPLES": "1"}
+QUICK = project.QUICK["grader"]
 
 
 def write_course(folder):
