@@ -1,4 +1,5 @@
-"""Browser checks, shared: a local server on 127.0.0.1 and Debian's headless Chromium driven by playwright.
+"""Browser checks, shared: a local server on 127.0.0.1, Debian's headless Chromium driven by playwright,
+and the steps of JupyterLab's UI that the pinned lab and the JupyterLite site have in common.
 
     import browser                                   # tools/ on sys.path
     if browser.missing():                            # None, or one line saying what is absent
