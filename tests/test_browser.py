@@ -1,8 +1,11 @@
 """tools/browser/driver.py: the local server starts and stops for sure; the browser records (and blocks) every
-request that is not to 127.0.0.1, and takes a screenshot. The browser tests skip, with the reason,
-where playwright or Chromium is absent (make test needs neither; make lab-proof installs playwright)."""
+request that is not to 127.0.0.1, and takes a screenshot; the JupyterLab steps (Run All, wait, outputs, the
+run left stuck that starts again in a fresh page) on a page shaped like JupyterLab's. The browser tests
+skip, with the reason, where playwright or Chromium is absent (make test needs neither; make lab-proof
+installs playwright)."""
 
 import sys
+import time
 
 import pytest
 
@@ -57,3 +60,68 @@ def test_browser_records_blocks_and_screenshots(tmp_path):
     assert b.foreign() == ["http://nowhere.invalid/stray.png", "http://nowhere.invalid/api"]
     with pytest.raises(AssertionError, match="2 request.s. left 127.0.0.1: http://nowhere.invalid/stray.png"):
         b.assert_local()
+
+
+# A notebook as JupyterLab's DOM shows it: two code cells, the kernel's execution indicator and the Run menu.
+# Run All queues both cells, the first runs at once, the second after 300 ms, or never (stuck: the kernel
+# goes idle with it queued), or with a traceback (fails).
+LAB = """<!doctype html>
+<div class="lm-TabBar-tab jp-mod-current"><div class="lm-TabBar-tabLabel">fake.ipynb</div></div>
+<div role="menuitem">Run</div><div role="menuitem" id="all">Run All Cells</div>
+<div class="jp-NotebookPanel"><div class="jp-Notebook-ExecutionIndicator" data-status="idle"></div>
+<div class="jp-Notebook">
+<div class="jp-Cell jp-CodeCell"><div class="jp-InputPrompt">[ ]:</div><div class="jp-OutputArea"></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-InputPrompt">[ ]:</div><div class="jp-OutputArea"></div></div>
+</div></div>
+<script>
+const [one, two] = document.querySelectorAll(".jp-CodeCell");
+const status = document.querySelector("[data-status]");
+const ran = (cell, n, mime, out) => {
+  cell.querySelector(".jp-InputPrompt").textContent = `[${n}]:`;
+  cell.querySelector(".jp-OutputArea").innerHTML =
+    `<div class="jp-OutputArea-output" data-mime-type="${mime}">${out}</div>`; };
+document.getElementById("all").onclick = () => {
+  for (const cell of [one, two]) cell.querySelector(".jp-InputPrompt").textContent = "[*]:";
+  status.dataset.status = "busy";
+  ran(one, 1, "application/vnd.jupyter.stdout", "num docs: 3");
+  setTimeout(() => { status.dataset.status = "idle";
+    if (MODE == "fails") ran(two, 2, "application/vnd.jupyter.error", "Traceback: NameError");
+    if (MODE == "runs") ran(two, 2, "application/vnd.jupyter.stdout", "sample  1: ann"); }, 300); };
+</script>"""
+
+
+def fake_lab(page, mode):
+    page.set_content(LAB.replace("MODE", repr(mode)))
+    browser.wait_for_cells(page, 2)
+    return 2
+
+
+def test_run_all_waits_for_the_last_cell_and_reads_the_outputs(tmp_path):
+    if browser.missing():
+        pytest.skip(browser.missing())
+    with browser.Browser(timeout=10) as b:
+        page, first, last = browser.run(b, lambda page: fake_lab(page, "runs"), "fake", tmp_path)
+        assert 0 <= first <= last and last >= 0.3
+        assert browser.outputs(page, 1) == [("application/vnd.jupyter.stdout", "sample  1: ann")]
+        assert browser.text(page) == "num docs: 3\nsample  1: ann"
+        browser.show_output(page, "ann")
+        with pytest.raises(browser.CellFailed, match="fake.ipynb: a cell failed:\nTraceback: NameError"):
+            browser.run(b, lambda page: fake_lab(page, "fails"), "fake", tmp_path)
+    assert not list(tmp_path.iterdir()) and not b.foreign()
+
+
+def test_a_run_left_queued_with_the_kernel_idle_runs_again_once_in_a_fresh_page(tmp_path, capsys):
+    if browser.missing():
+        pytest.skip(browser.missing())
+    modes, cleaned = ["stuck", "runs"], []
+    with browser.Browser(timeout=10) as b:
+        started = time.monotonic()
+        page, _, _ = browser.run(b, lambda page: fake_lab(page, modes.pop(0)), "fake", tmp_path,
+                                 cleanup=lambda: cleaned.append(len(b.context.pages)), stuck=1)
+        assert time.monotonic() - started < 10 and browser.text(page).endswith("ann")
+        assert cleaned == [0] and b.context.pages == [page]  # the stuck page closed before the cleanup
+        assert "fake.ipynb: a cell stayed queued" in capsys.readouterr().out
+        with pytest.raises(browser.NotDone, match="kernel idle for 1 s"):
+            browser.run(b, lambda page: fake_lab(page, "stuck"), "again", tmp_path, stuck=1)
+    shots = sorted(path.name for path in tmp_path.iterdir())
+    assert shots == ["again-stuck-1.png", "again-stuck-2.png", "fake-stuck-1.png"]

@@ -1,4 +1,5 @@
-"""Browser checks, shared: a local server on 127.0.0.1 and Debian's headless Chromium driven by playwright.
+"""Browser checks, shared: a local server on 127.0.0.1, Debian's headless Chromium driven by playwright,
+and the steps of JupyterLab's UI that the pinned lab and the JupyterLite site have in common.
 
     import browser                                   # tools/ on sys.path
     if browser.missing():                            # None, or one line saying what is absent
@@ -25,12 +26,23 @@ Browser(viewport=(1400, 1000), timeout=60)
     Requests that are not local are also blocked: Chromium sends everything except loopback to a
     proxy at 127.0.0.1:9, where nothing listens, so a stray URL fails at once, on this machine.
 
+JupyterLab's UI, the same in the pinned lab (lab.py) and in the JupyterLite site (lite.py); each acts on
+the notebook in the tab on show:
+    open_notebook(page, url, cells=1)   go there, wait for its cells (wait_for_cells: without the goto)
+    run(b, prepare, name, shots)        Run All in a fresh page and wait until every code cell has run:
+                                        prepare(page) opens the notebook there and returns how many code
+                                        cells it has; a run left stuck is run again once (see run)
+    outputs(page, cell=None), text(page)  what the cells (or the code cell `cell`) printed
+    show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
+    dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
+
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
 """
 
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -205,6 +217,143 @@ class Browser:
         page.screenshot(path=str(path))
         return path
 
+
+
+# --- JupyterLab's UI ---------------------------------------------------------------------------------
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show (JupyterLite restores other tabs)
+DIRTY = ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty"  # its tab, marked unsaved
+STATUS = f"document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator')?.getAttribute('data-status')"
+PROMPTS = f"""() => [...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.textContent.trim())"""
+OUTPUTS = f"""cell => [...document.querySelectorAll('{PANEL} .jp-CodeCell')]
+    .filter((e, i) => cell === null || i === cell)
+    .flatMap(e => [...e.querySelectorAll('.jp-OutputArea-output')])
+    .map(e => [e.getAttribute('data-mime-type') || '', e.textContent])"""
+ERROR = "application/vnd.jupyter.error"
+STUCK = 20  # seconds a cell may stay queued, [*], with the kernel idle: the kernel runs cells back to back
+
+
+class NotDone(AssertionError):
+    """Run All did not finish: a cell stayed queued with the kernel idle, or the time ran out."""
+
+
+class CellFailed(AssertionError):
+    """A cell failed, or the run stopped short of the last cell."""
+
+
+def title(page):
+    """The name on the current tab (the notebook's file name), for messages."""
+    return page.evaluate("() => document.querySelector('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel')"
+                         "?.textContent || location.pathname")
+
+
+def wait_for_cells(page, cells=1, timeout=120):
+    page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}",
+                           timeout=timeout * 1000)
+
+
+def open_notebook(page, url, cells=1, timeout=120):
+    page.goto(url)
+    wait_for_cells(page, cells, timeout)
+
+
+def kernel_status(page):
+    return page.evaluate(f"() => {STATUS}")
+
+
+def show_inputs(page):
+    """Open the collapsed inputs (the setup cell): a collapsed input has no prompt to read."""
+    for placeholder in page.locator(f"{PANEL} .jp-InputPlaceholder").all():
+        placeholder.click()
+
+
+def run_all(page):
+    page.locator(f"{PANEL} .jp-Cell").first.click()  # focus the notebook (selects a cell, edits nothing)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def outputs(page, cell=None):
+    """(mime type, text) of every output of the notebook, or of its code cell number `cell` (from 0)."""
+    return [tuple(output) for output in page.evaluate(OUTPUTS, cell)]
+
+
+def text(page):
+    return "\n".join(out for _, out in outputs(page))
+
+
+def show_output(page, text):
+    page.locator(f"{PANEL} .jp-OutputArea-output", has_text=text).last.scroll_into_view_if_needed()
+
+
+def wait_for_run(page, count, started, timeout=600, stuck=STUCK):
+    """Wait until each of the `count` code cells has run (a number in its prompt); return the seconds from
+    `started` (a time.monotonic()) until the first was done (the kernel's start, for a first cell that does
+    nearly nothing) and until the last was. CellFailed: a cell failed, or the run stopped short; NotDone: a
+    cell stayed queued with the kernel idle for `stuck` s, or `timeout` s passed."""
+    first = queued = None
+    while True:
+        prompts, now = page.evaluate(PROMPTS), time.monotonic()
+        done = [re.fullmatch(r"\[\d+\]:", p) is not None for p in prompts]
+        if done and done[0] and first is None:
+            first = now - started
+        errors = [out for mime, out in outputs(page) if mime == ERROR or "Traceback" in out]
+        if errors:  # the last cell too: it has its number then
+            raise CellFailed(f"{title(page)}: a cell failed:\n" + "\n".join(errors)[-2000:])
+        if len(prompts) == count and all(done):
+            return first, now - started
+        idle, waiting = kernel_status(page) == "idle", "*" in "".join(prompts)
+        if first is not None and idle and not waiting and not all(done):
+            raise CellFailed(f"{title(page)}: the run stopped early; prompts: {prompts}")
+        queued = (queued or now) if idle and waiting else None
+        if queued and now - queued > stuck:
+            raise NotDone(f"{title(page)}: a cell stayed queued, [*], with the kernel idle for {stuck} s")
+        if now - started > timeout:
+            raise NotDone(f"{title(page)}: not done after {timeout} s; prompts: {prompts}")
+        time.sleep(0.5)
+
+
+def run(b, prepare, name, shots, timeout=600, attempts=2, cleanup=None, stuck=STUCK):
+    """Run All in a fresh page of Browser b: prepare(page) opens the notebook there and returns how many code
+    cells must run. Returns (page, first, last): the page still open, the seconds of wait_for_run counted
+    from prepare(). Once in a while JupyterLab leaves a cell queued with the kernel idle, its execute request
+    lost between the page and the kernel: a run not done (NotDone) leaves a screenshot in shots/, closes its
+    page, calls cleanup() (shut the kernels down, say) and starts again in a fresh page, up to `attempts`."""
+    for attempt in range(1, attempts + 1):
+        page = b.page()
+        started = time.monotonic()
+        count = prepare(page)
+        show_inputs(page)
+        run_all(page)
+        try:
+            first, last = wait_for_run(page, count, started, timeout, stuck)
+            return page, first, last
+        except NotDone as error:
+            b.screenshot(page, Path(shots) / f"{name}-stuck-{attempt}.png")
+            page.close()
+            if cleanup:
+                cleanup()
+            if attempt == attempts:
+                raise
+            print(f"{error}; running it again in a fresh page")
+
+
+def dirty(page):
+    return page.locator(DIRTY)
+
+
+def save(page, timeout=30):
+    """Ctrl+S on the notebook (its first cell clicked: focus, no edit); wait until its tab is no longer
+    marked unsaved."""
+    from playwright.sync_api import TimeoutError as Timeout
+    page.locator(f"{PANEL} .jp-Cell").first.click()
+    page.keyboard.press("Control+s")
+    try:
+        page.wait_for_function(f"() => !document.querySelector('{PANEL} .jp-mod-dirty, {DIRTY}')",
+                               timeout=timeout * 1000)
+    except Timeout:
+        raise AssertionError(f"{title(page)}: Ctrl+S did not save the notebook within {timeout} s") from None
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     import sys

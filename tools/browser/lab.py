@@ -5,15 +5,16 @@
 
 Starts that JupyterLab (tools/lab/requirements.txt) on 127.0.0.1 with a throw-away token, config,
 settings and workspace, serving notebooks/ as `make lab` does, and drives Debian's headless
-Chromium through tools/browser/driver.py:
+Chromium through tools/browser/driver.py (its JupyterLab steps are lite-proof's too):
   1. opens every lesson notebooks/trainN.ipynb and student notebook notebooks/exercises/trainN.ipynb,
      waits for its kernel and for the lab to mark it unsaved (it rewrites the kernel metadata),
      and saves it with Ctrl+S without editing (the file's modification time must move: the lab
      really wrote it); JupyterLab's pop-up asking about Jupyter news must not show over it (make
      lab's overrides.json, tools/lab/overrides.json, says no);
   2. runs one lesson with Run All in quick mode (the server, and so its kernels, get NUM_STEPS and
-     NUM_SAMPLES) and asserts its loss and sample lines; that run is never saved (autosave is off
-     in the throw-away settings, and the tab is closed with the page);
+     NUM_SAMPLES) and asserts its loss and sample lines (a run left stuck starts again once, in a
+     fresh page: driver.run); that run is never saved (autosave is off in the throw-away settings,
+     and the tab is closed with the page);
   3. opens the student notebook exercises/train3.ipynb unsaved: each hint cell must render as a
      closed <details> (summary shown, hint hidden) that opens on a click, with its Markdown
      rendered, and the lessons' LaTeX must be typeset (a screenshot goes to build/lab-check/);
@@ -102,7 +103,8 @@ class Lab:
         return self.api(f"contents/{name}?content=0")["last_modified"]
 
     def wait_for_kernel(self, name, timeout=90):
-        """Wait until the notebook's kernel is idle (it has answered the lab's kernel_info request)."""
+        """Wait until the notebook's kernel is idle for the server: it has answered the lab's kernel_info
+        request (the page's own indicator says idle sooner, before the lab has the kernel's metadata)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for session in self.api("sessions"):
@@ -110,6 +112,10 @@ class Lab:
                     return
             time.sleep(0.3)
         raise AssertionError(f"{name}: no idle kernel within {timeout} s")
+
+    def notebook(self, name):
+        """The notebook's page (&reset: a fresh workspace, no other tab restored)."""
+        return self.url(f"lab/tree/{name}") + "&reset"
 
     def shut_down_kernels(self):
         for session in self.api("sessions"):
@@ -128,19 +134,17 @@ def open_and_save(lab, b, name):
     save it with Ctrl+S; return (marked unsaved?, what the lab had changed, the news pop-up shown?)."""
     before = lab.modified(name)
     page = b.page()
-    page.goto(lab.url(f"lab/tree/{name}") + "&reset")
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    browser.open_notebook(page, lab.notebook(name))
     lab.wait_for_kernel(name)
-    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
     try:
-        dirty.wait_for(timeout=30_000)  # the lab rewrites the kernel metadata once the kernel has answered
+        # the lab rewrites the kernel metadata once the kernel has answered
+        browser.dirty(page).wait_for(timeout=30_000)
         marked = True
     except Exception:  # playwright's TimeoutError: an unchanged notebook is saved all the same
         marked = False
-    page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # focus the notebook (selects a cell, edits nothing)
-    page.keyboard.press("Control+s")
+    browser.save(page)
     deadline = time.monotonic() + 30
-    while lab.modified(name) == before or dirty.count():
+    while lab.modified(name) == before:
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: Ctrl+S did not save the notebook within 30 s")
         time.sleep(0.2)
@@ -152,37 +156,24 @@ def open_and_save(lab, b, name):
     return marked, what_the_hook_saw(lab, name), news
 
 
-def run_quick(lab, b, name, attempts=2):
-    """Run All on one lesson in quick mode; return the output text. Never saved.
-
-    Once in a while (once in the last four CI rehearsals) the lab leaves the last cell queued, [*],
-    with the kernel idle: its execute request is lost between the page and the kernel. The run then
-    starts again in a fresh page, once; the assertions on what it printed stay the same."""
+def run_quick(lab, b, name):
+    """Run All on one lesson in quick mode (a stuck run starts again once: driver.run); return the output
+    text and the last loss line it must hold. Never saved."""
     last = f"step {int(QUICK['NUM_STEPS']):4d} / {int(QUICK['NUM_STEPS']):4d} | loss"
-    for attempt in range(1, attempts + 1):
-        page = b.page()
-        page.goto(lab.url(f"lab/tree/{name}") + "&reset")
-        page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    code = sum(cell["cell_type"] == "code" for cell in json.loads((SERVED / name).read_text())["cells"])
+
+    def prepare(page):
+        browser.open_notebook(page, lab.notebook(name))
         lab.wait_for_kernel(name)
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.get_by_text(f"sample {int(QUICK['NUM_SAMPLES']):2d}:").wait_for(timeout=150_000)
-            break
-        except Exception:  # playwright's TimeoutError
-            b.screenshot(page, SHOTS / f"{Path(name).stem}-stuck-{attempt}.png")
-            page.close()
-            lab.shut_down_kernels()
-            if attempt == attempts:
-                raise
-            print(f"{name}: Run All did not finish (a cell left queued); running it again in a fresh page")
-    page.get_by_text(last).scroll_into_view_if_needed()
-    text = page.locator(".jp-OutputArea-output").all_inner_texts()
+        return code
+
+    page, _, _ = browser.run(b, prepare, Path(name).stem, SHOTS, timeout=180, cleanup=lab.shut_down_kernels)
+    text = browser.text(page)
+    browser.show_output(page, last)
     b.screenshot(page, SHOTS / f"{Path(name).stem}-quick.png")
     page.close()
     lab.shut_down_kernels()
-    return "\n".join(text), last
+    return text, last
 
 
 def hints_and_maths(lab, b, name):
@@ -192,8 +183,7 @@ def hints_and_maths(lab, b, name):
     n = int(Path(name).stem.removeprefix("train"))
     codes = [exercise.code_hint for _, exercise, _ in exercises.exercises(n)]
     page = b.page()
-    page.goto(lab.url(f"lab/tree/{name}") + "&reset")
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    browser.open_notebook(page, lab.notebook(name))
     details = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown details")
     problems = []
     try:
@@ -252,8 +242,8 @@ def drive(lab, b, run):
     if news:
         problems.append(f"JupyterLab asked {NEWS!r} over {', '.join(news)}: no .venv/share/jupyter/lab/"
                         "settings/overrides.json? (make lab copies tools/lab/overrides.json there)")
-    if last not in text or "step    1 /" not in text:
-        problems.append(f"{run}: no loss lines in the outputs:\n{text[-1500:]}")
+    if last not in text or "step    1 /" not in text or f"sample {int(QUICK['NUM_SAMPLES']):2d}:" not in text:
+        problems.append(f"{run}: no loss or sample lines in the outputs:\n{text[-1500:]}")
     problems += [f"a page error: {error}" for error in b.errors]
     if b.foreign():
         problems.append(f"{len(b.foreign())} request(s) left 127.0.0.1: " + ", ".join(b.foreign()[:10]))

@@ -4,7 +4,8 @@
     .venv/bin/python -m tools.browser.lite --site DIR --shots DIR --exercise 2 --quick-steps 20
 
 It serves the site with `python -m http.server` on 127.0.0.1 (what the README tells teachers to do),
-opens the landing page, follows its "Start here" link into the lab and, like a student would:
+opens the landing page, follows its "Start here" link into the lab and, like a student would, each notebook
+in a fresh page with the JupyterLab steps of tools/browser/driver.py (a run left stuck starts again once):
 - runs lesson train0 at full length (Run → Run All Cells);
 - runs lesson train5 in quick mode: a first cell `os.environ["NUM_STEPS"] = "20"` typed in above the rest;
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
@@ -57,65 +58,14 @@ def compared(text):
 
 # --- driving the lab, as a student would -------------------------------------------------------------
 
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the tab on show
-PROMPTS = f"() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
-OUTPUTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output')].map(e =>
-    [e.getAttribute('data-mime-type') || '', e.textContent])"""
-
-
-def wait_for_cells(page, cells):
-    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell').length >= {cells}",
-                           timeout=120_000)
-
-
 def insert_first_cell(page, source):
     """Select the first cell, add a cell above it (A), type `source` into it, back to command mode."""
-    page.locator(f"{NOTEBOOK} .jp-Cell").first.click()  # a rendered Markdown cell: selects it
+    page.locator(f"{browser.PANEL} .jp-Cell").first.click()  # a rendered Markdown cell: selects it
     page.keyboard.press("Escape")
     page.keyboard.press("a")
     page.keyboard.press("Enter")
     page.keyboard.type(source)
     page.keyboard.press("Escape")
-
-
-def show_collapsed_inputs(page):
-    """Open the collapsed setup cell (tools/generate/setup_cell.py): a collapsed input shows no prompt to read."""
-    for placeholder in page.locator(f"{NOTEBOOK} .jp-InputPlaceholder").all():
-        placeholder.click()
-
-
-def run_all(page):
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-
-def wait_for_run(page, count, started, timeout=RUN_TIMEOUT):
-    """Wait until every code cell has run (a number in its prompt) or one failed; return when the first
-    finished (the kernel's start, for a first cell that does nearly nothing) and when the last did."""
-    first = None
-    while True:
-        prompts = page.evaluate(PROMPTS)
-        done = [re.fullmatch(r"\[\d+\]:", p) is not None for p in prompts]
-        if done and done[0] and first is None:
-            first = time.monotonic() - started
-        if len(prompts) == count and all(done):
-            return first, time.monotonic() - started
-        errors = [text for mime, text in page.evaluate(OUTPUTS) if mime == "application/vnd.jupyter.error"
-                  or "Traceback" in text]
-        if errors or (first is not None and "*" not in "".join(prompts) and not all(done) and idle(page)):
-            raise CheckFailed("a cell failed or the run stopped early:\n" + "\n".join(errors)[-2000:])
-        if time.monotonic() - started > timeout:
-            raise CheckFailed(f"not done after {timeout} s; prompts: {prompts}")
-        time.sleep(0.5)
-
-
-def idle(page):
-    status = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
-    return status == "idle"
-
-
-def outputs(page):
-    return "\n".join(text for _, text in page.evaluate(OUTPUTS))
 
 
 def upload(page, path, folder):
@@ -140,10 +90,7 @@ def listing(page, name):
 def download(page, folder):
     """Save the notebook on show (Ctrl+S), then File → Download, as the landing page tells students to hand
     it in; return the downloaded notebook (a dict)."""
-    page.locator(f"{NOTEBOOK} .jp-Cell").first.click()
-    page.keyboard.press("Control+s")
-    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-mod-dirty, "
-                           ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty')")
+    browser.save(page)
     page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
     with page.expect_download() as download_info:
         page.locator(".lm-Menu-itemLabel", has_text="Download").first.click()
@@ -171,25 +118,25 @@ def teacher_notebook(n):
 
 # --- the check ----------------------------------------------------------------------------------------
 
-def run_one(page, b, name, show, nb_text, n, quick, shots, focus=None):
-    """show() brings up the notebook (a click, a URL); then the quick-mode cell if `quick`, Run All, and the
-    outputs compared with native Python's. Return the outputs and the figures: the kernel is ready when the
-    first cell (an import, or the knob) is done, counted from show(); the rest is the notebook's own time."""
+def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
+    """show(page) brings up the notebook in a fresh page (a click, a URL); then the quick-mode cell if
+    `quick`, Run All, and the outputs compared with native Python's. Return the page (still open), the
+    outputs and the figures: the kernel is ready when the first cell (an import, or the knob) is done,
+    counted from show(); the rest is the notebook's own time."""
     cells = len(json.loads(nb_text)["cells"])
-    count = code_cells(nb_text)
-    opened = time.monotonic()
-    show()
-    wait_for_cells(page, cells)
-    if quick:
-        insert_first_cell(page, KNOB_CELL.format(steps=quick))
-        wait_for_cells(page, cells + 1)
-        count += 1
-    show_collapsed_inputs(page)
-    run_all(page)
-    first, last = wait_for_run(page, count, opened)
-    text = outputs(page)
+
+    def prepare(page):
+        show(page)
+        browser.wait_for_cells(page, cells)
+        if quick:
+            insert_first_cell(page, KNOB_CELL.format(steps=quick))
+            browser.wait_for_cells(page, cells + 1)
+        return code_cells(nb_text) + (1 if quick else 0)
+
+    page, first, last = browser.run(b, prepare, name, shots, timeout=RUN_TIMEOUT)
+    text = browser.text(page)
     if focus:
-        page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text=focus).last.scroll_into_view_if_needed()
+        browser.show_output(page, focus)
     b.screenshot(page, shots / f"{name}.png")
     expected, native_seconds = native(n, quick)
     got = compared(text)
@@ -201,7 +148,7 @@ def run_one(page, b, name, show, nb_text, n, quick, shots, focus=None):
              "kernel_ready_s": round(first, 1), "notebook_s": round(last - first, 1), "native_s": round(native_seconds, 2)}
     print(f"✓ {name}: {len(got)} lines (counts, losses, samples) equal to native Python's; kernel ready after "
           f"{first:.1f} s, then the notebook took {last - first:.1f} s (natively {native_seconds:.2f} s)")
-    return text, entry
+    return page, text, entry
 
 
 def check(site, shots, exercise, quick_steps):
@@ -225,20 +172,28 @@ def check(site, shots, exercise, quick_steps):
         server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
         with browser.LocalServer(server_cmd, cwd=site, log=log) as server, \
                 browser.Browser(viewport=(1400, 1000), timeout=120) as b:
-            page = b.page()
-            page.goto(server.url + "/")
-            b.screenshot(page, shots / "landing.png")
-            url = lambda path: lambda: page.goto(f"{server.url}/{lite.lite_url(path)}")  # noqa: E731
-            start_link = lambda: page.locator("#start").click()  # noqa: E731
+            landing = b.page()
+            landing.goto(server.url + "/")
+            b.screenshot(landing, shots / "landing.png")
+            landing.close()
+            url = lambda path: lambda page: page.goto(f"{server.url}/{lite.lite_url(path)}")  # noqa: E731
+
+            def start_link(page):  # the landing page's "Start here", as a student comes in
+                page.goto(server.url + "/")
+                page.locator("#start").click()
+
             train0 = start_link if start == "notebooks/train0.ipynb" else url("notebooks/train0.ipynb")
-            _, entry = run_one(page, b, "train0", train0, lesson[0], 0, None, shots)
+            page, _, entry = run_one(b, "train0", train0, lesson[0], 0, None, shots)
+            page.close()
             report["runs"].append(entry)
             report["kernel_start_s"] = entry["kernel_ready_s"]  # the first page load: nothing cached yet
-            report["runs"].append(run_one(page, b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps,
-                                          shots)[1])
-            upload(page, Path(tmp) / solved, "notebooks/exercises")
-            text, entry = run_one(page, b, f"exercise{exercise}", url(f"notebooks/exercises/{solved}"), solved_text,
-                                  exercise, quick_steps, shots, focus="✓")
+            page, _, entry = run_one(b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps,
+                                     shots)
+            report["runs"].append(entry)
+            upload(page, Path(tmp) / solved, "notebooks/exercises")  # to the browser's storage: every page's
+            page.close()
+            page, text, entry = run_one(b, f"exercise{exercise}", url(f"notebooks/exercises/{solved}"),
+                                        solved_text, exercise, quick_steps, shots, focus="✓")
             report["runs"].append(entry)
             checks = [line for line in text.splitlines() if line.startswith(("✓", "✗"))]
             wanted = check_cells(solved_text)
