@@ -43,10 +43,11 @@ from . import driver as browser
 from ..exercises import student as exercises
 from ..generate import notebooks
 from ..project import BUILD, ROOT, command_line, run_main
+from ..project import QUICK as PRESETS
 
 SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
 SHOTS = BUILD / "lab-check"
-QUICK = {"NUM_STEPS": "20", "NUM_SAMPLES": "5"}
+QUICK = PRESETS["lab"]
 # Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the internet).
 CONFIG = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
                       "extension_manager": "readonly"}}
