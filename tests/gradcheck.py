@@ -9,8 +9,9 @@ def central_difference(f, x, eps=1e-6):
 
 
 def assert_close(analytic, numerical, what, rel=1e-5, abs_tol=1e-7):
-    assert math.isclose(analytic, numerical, rel_tol=rel, abs_tol=abs_tol), \
+    assert math.isclose(analytic, numerical, rel_tol=rel, abs_tol=abs_tol), (
         f"{what}: analytic {analytic!r} vs finite difference {numerical!r}"
+    )
 
 
 def check_value_params(env, loss_fn, indices, eps=1e-6):

@@ -3,25 +3,37 @@
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
+
+from tools import steprun
 
 # The facts the tools share, defined once in tools/project.py. ../shared (SHARED) sits beside the repo
 # in CI only, never on a learner's machine: names_txt() below is the only place the tests look there
 # for the dataset; project.reference_log() the only one for the reference log.
-from tools.project import DATASET, KNOBS, ROOT, SHARED, SHARED_REFERENCE_LOG, STEPS, reference_log, step_numbers
-from tools import steprun
+from tools.project import (  # noqa: F401  (the tests import them from here)
+    DATASET,
+    KNOBS,
+    ROOT,
+    SHARED,
+    SHARED_REFERENCE_LOG,
+    STEPS,
+    reference_log,
+    step_numbers,
+)
 
 REFERENCE_LOG = reference_log()
-HOW_TO_GET_THE_DATASET = ("needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "
-                          "as the README's 'Offline?' says)")
+HOW_TO_GET_THE_DATASET = (
+    "needs the real dataset data/names.txt: run `make data` (or save names.txt there by hand, "
+    "as the README's 'Offline?' says)"
+)
 OFFLINE_URL = "http://127.0.0.1:9/names.txt"  # the discard port on loopback: a download fails at once
 
 
 def names_txt():
     """The real dataset, for the tests that need it: data/names.txt (where a learner puts it), else
-    ../shared/data/names.txt (CI); without either, the test is skipped with a reason that says how to get it."""
+    ../shared/data/names.txt (CI); without either, the test is skipped with a reason that says how to get
+    it."""
     for path in (DATASET, SHARED / "data" / "names.txt"):
         if path.is_file():
             return path
@@ -84,8 +96,14 @@ def execute_notebook(nb, cwd, env):
         if os.name != "nt":
             config.KernelManager.transport = "ipc"
             config.KernelManager.ip = os.path.join(sockets, "ipc")
-        client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False, config=config,
-                                resources={"metadata": {"path": str(cwd)}})
+        client = NotebookClient(
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            record_timing=False,
+            config=config,
+            resources={"metadata": {"path": str(cwd)}},
+        )
         client.execute(env=env)
 
 
@@ -99,12 +117,17 @@ def notebook_error(nb, cwd, env):
 
 
 def run_notebook(nb, **knobs):
-    """Execute a notebook (in place) as a student would: one fresh kernel, cwd notebooks/; return its printed text."""
+    """Execute a notebook (in place) as a student would: one fresh kernel, cwd notebooks/; return its printed
+    text."""
     execute_notebook(nb, ROOT / "notebooks", environment(knobs))
-    return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
+    return "".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
+    )
 
 
 # make and /bin/sh stand-ins: what a Windows machine without make does not have (it runs the README's
 # "Without make" commands instead, which tests/test_tools.py runs as their POSIX equivalents).
-posix_make = pytest.mark.skipif(os.name == "nt" or shutil.which("make") is None,
-                                reason="needs make and a POSIX shell (on Windows: the README's 'Without make' commands)")
+posix_make = pytest.mark.skipif(
+    os.name == "nt" or shutil.which("make") is None,
+    reason="needs make and a POSIX shell (on Windows: the README's 'Without make' commands)",
+)

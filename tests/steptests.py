@@ -1,4 +1,5 @@
-"""What every tests/test_trainN.py shares: each run of a step made once per suite, and the tests every step has.
+"""What every tests/test_trainN.py shares: each run of a step made once per suite, and the tests every step
+has.
 
 A test file collects the common tests with `class TestEveryStep(EveryStep): n = N`, so that
 `pytest tests/test_trainN.py` runs everything about step N and nothing else, and the whole suite
@@ -11,17 +12,16 @@ import functools
 import math
 import random
 import re
-import sys
 
 import nbformat
 
-from gradcheck import check_value_params
-from stepkit import ROOT, execute, losses, run, run_notebook, samples
-
 from tools import steprun
 from tools.generate import notebooks
-from tools.project import QUICK, kv_cache
 from tools.generate import setup_cell as standalone
+from tools.project import QUICK, kv_cache
+
+from gradcheck import check_value_params
+from stepkit import execute, losses, run, run_notebook, samples
 
 K = int(QUICK["test"]["STOP_AFTER"])  # a quick run: gradients checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
@@ -38,7 +38,9 @@ def quick(step, **knobs):
 
 @functools.cache
 def lesson_notebook(n):
-    """(notebook, printed text): notebooks/trainN.ipynb as generated, executed once in quick mode as a student runs it."""
+    """(notebook, printed text): notebooks/trainN.ipynb as generated, executed once in quick mode as a
+    student runs
+    it."""
     nb = notebooks.notebook(n)
     return nb, run_notebook(nb, **QUICK_NOTEBOOK)
 
@@ -48,7 +50,8 @@ def tokens_of(env, doc):
 
 
 def check_gpt_gradients(step, **knobs):
-    """train3-5: two weights of every matrix, after K updates, against finite differences of one short name's loss."""
+    """train3-5: two weights of every matrix, after K updates, against finite differences of one short name's
+    loss."""
     env, _ = quick(step, **knobs)
     doc = min(env["docs"][:50], key=len)  # a short name keeps the finite differences cheap
     tokens = tokens_of(env, doc)
@@ -56,7 +59,10 @@ def check_gpt_gradients(step, **knobs):
 
     def loss():
         keys, values = kv_cache(env)
-        terms = [-env["softmax"](env["gpt"](tokens[pos], pos, keys, values))[tokens[pos + 1]].log() for pos in range(n)]
+        terms = [
+            -env["softmax"](env["gpt"](tokens[pos], pos, keys, values))[tokens[pos + 1]].log()
+            for pos in range(n)
+        ]
         return (1 / n) * sum(terms)
 
     # two weights of every matrix, in rows that this name reaches (the embedding rows it uses)
@@ -72,7 +78,7 @@ def check_the_cache_is_the_causal_mask(step, **knobs):
     """train3-5 have no attention mask: fed one token at a time, position t finds in the key/value cache
     only the keys of positions 0..t. So its logits equal those of a fresh pass over tokens 0..t alone."""
     env, _ = quick(step, **knobs)
-    tokens = tokens_of(env, max(env["docs"][:50], key=len))[:env["BLOCK_SIZE"]]
+    tokens = tokens_of(env, max(env["docs"][:50], key=len))[: env["BLOCK_SIZE"]]
     keys, values = kv_cache(env)
     once = []
     for pos, token in enumerate(tokens):
@@ -99,8 +105,10 @@ class EveryStep:
         result = run(self.n, NUM_STEPS=3)
         assert result.returncode == 0, result.stderr
         out = result.stdout
-        header = ["num docs: 32033", "vocab size: 27"] + ([f"num params: {self.params}"] if self.params else [])
-        assert out.splitlines()[:len(header)] == header
+        header = ["num docs: 32033", "vocab size: 27"] + (
+            [f"num params: {self.params}"] if self.params else []
+        )
+        assert out.splitlines()[: len(header)] == header
         steps = [line for line in out.splitlines() if line.startswith("step ")]
         assert [s[:16] for s in steps] == ["step    1 /    3", "step    2 /    3", "step    3 /    3"]
         assert all(re.fullmatch(r"step +\d+ / +\d+ \| loss \d+\.\d{4}", s) for s in steps)
@@ -124,14 +132,21 @@ class EveryStep:
         return path
 
     def test_committed_notebook_is_exactly_what_the_step_generates(self):
-        assert notebooks.in_sync(self.committed(), notebooks.build(self.n)), (  # up to a lab's kernel metadata
+        assert notebooks.in_sync(
+            self.committed(), notebooks.build(self.n)
+        ), (  # up to a lab's kernel metadata
             f"steps/train{self.n}.py was edited but `make notebooks` was not run: "
-            f"notebooks/train{self.n}.ipynb is out of date (run `make notebooks` and commit it)")
+            f"notebooks/train{self.n}.ipynb is out of date (run `make notebooks` and commit it)"
+        )
 
     def test_notebook_regenerates_byte_identical(self):
         n = self.n
         assert notebooks.build(n) == notebooks.build(n)
-        assert [cell.id for cell in notebooks.notebook(n).cells][:3] == [f"train{n}-00", f"train{n}-setup", f"train{n}-01"]
+        assert [cell.id for cell in notebooks.notebook(n).cells][:3] == [
+            f"train{n}-00",
+            f"train{n}-setup",
+            f"train{n}-01",
+        ]
 
     def test_notebook_first_cell_is_the_docstring_as_a_markdown_title(self):
         first = notebooks.notebook(self.n).cells[0]
@@ -144,13 +159,20 @@ class EveryStep:
         code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
         assert code, "a step needs code cells"
         for i in code[1:]:  # the first code cell is the setup right under the title
-            assert cells[i - 1].cell_type == "markdown", f"cell {i} starts with {cells[i].source.splitlines()[0]!r}"
+            assert cells[i - 1].cell_type == "markdown", (
+                f"cell {i} starts with {cells[i].source.splitlines()[0]!r}"
+            )
 
     def test_committed_notebook_is_clean(self):
         nb = nbformat.read(self.committed(), as_version=4)
         nbformat.validate(nb)
-        assert set(nb.metadata) == {"kernelspec", "language_info"}  # their values: tests/test_kernel_metadata.py
-        for cell in nb.cells:  # the setup cell of tools/generate/setup_cell.py is collapsed; nothing else has metadata
+        assert set(nb.metadata) == {
+            "kernelspec",
+            "language_info",
+        }  # their values: tests/test_kernel_metadata.py
+        for cell in (
+            nb.cells
+        ):  # the setup cell of tools/generate/setup_cell.py is collapsed; nothing else has metadata
             assert cell.metadata == (standalone.HIDDEN if cell.id == f"train{self.n}-setup" else {})
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None

@@ -9,8 +9,6 @@ import time
 
 import pytest
 
-from stepkit import ROOT
-
 from tools.browser import driver as browser
 
 PAGE = """<!doctype html><title>local</title><h1 id="hi">hello</h1>
@@ -18,13 +16,23 @@ PAGE = """<!doctype html><title>local</title><h1 id="hi">hello</h1>
 
 
 def serve(folder):
-    return browser.LocalServer([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"], cwd=folder)
+    return browser.LocalServer(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"], cwd=folder
+    )
 
 
-@pytest.mark.parametrize("url, local", [("http://127.0.0.1:8888/lab", True), ("ws://localhost:1/api", True),
-                                        ("http://[::1]:80/", True), ("data:image/png;base64,AA", True),
-                                        ("https://cdn.example.org/pyodide.js", False), ("http://10.0.0.1/", False),
-                                        ("http://127.0.0.1.example.org/", False)])
+@pytest.mark.parametrize(
+    "url, local",
+    [
+        ("http://127.0.0.1:8888/lab", True),
+        ("ws://localhost:1/api", True),
+        ("http://[::1]:80/", True),
+        ("data:image/png;base64,AA", True),
+        ("https://cdn.example.org/pyodide.js", False),
+        ("http://10.0.0.1/", False),
+        ("http://127.0.0.1.example.org/", False),
+    ],
+)
 def test_is_local(url, local):
     assert browser.is_local(url) is local
 
@@ -39,8 +47,11 @@ def test_server_starts_on_a_free_port_and_stops_with_its_children(tmp_path):
 
 
 def test_a_server_that_dies_says_so_with_its_log(tmp_path):
-    dying = browser.LocalServer([sys.executable, "-c", "import sys; print('bad config'); sys.exit(3)"], timeout=10,
-                                log=tmp_path / "server.log")
+    dying = browser.LocalServer(
+        [sys.executable, "-c", "import sys; print('bad config'); sys.exit(3)"],
+        timeout=10,
+        log=tmp_path / "server.log",
+    )
     with pytest.raises(RuntimeError, match=r"exited with status 3(.|\n)*bad config"):
         dying.start()
 
@@ -116,8 +127,14 @@ def test_a_run_left_queued_with_the_kernel_idle_runs_again_once_in_a_fresh_page(
     modes, cleaned = ["stuck", "runs"], []
     with browser.Browser(timeout=10) as b:
         started = time.monotonic()
-        page, _, _ = browser.run(b, lambda page: fake_lab(page, modes.pop(0)), "fake", tmp_path,
-                                 cleanup=lambda: cleaned.append(len(b.context.pages)), stuck=1)
+        page, _, _ = browser.run(
+            b,
+            lambda page: fake_lab(page, modes.pop(0)),
+            "fake",
+            tmp_path,
+            cleanup=lambda: cleaned.append(len(b.context.pages)),
+            stuck=1,
+        )
         assert time.monotonic() - started < 10 and browser.text(page).endswith("ann")
         assert cleaned == [0] and b.context.pages == [page]  # the stuck page closed before the cleanup
         assert "fake.ipynb: a cell stayed queued" in capsys.readouterr().out

@@ -19,8 +19,13 @@ ROW = re.compile(r"^(\S+) +(pass|FAIL \(exit \d+\)) +(\d+)$")
 def ci(script):
     """Run script with .ci/stages.sh sourced, as .ci/run does: (exit status, stdout, {stage: (result,
     seconds)} from the table, the table's last line)."""
-    result = subprocess.run([BASH, "-c", f"set -uo pipefail\nsource .ci/stages.sh\n{script}"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [BASH, "-c", f"set -uo pipefail\nsource .ci/stages.sh\n{script}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     table = result.stdout.split("\n===== CI stages\n", 1)[1].splitlines()
     assert table[0].split() == ["stage", "result", "seconds"]
     rows = [ROW.match(line).groups() for line in table[1:-1]]
@@ -40,16 +45,25 @@ stages_summary
 """)
     assert status == 1
     assert {name: outcome for name, (outcome, _) in rows.items()} == {
-        "passes": "pass", "fails": "FAIL (exit 1)", "no-tests": "FAIL (exit 5)", "two": "FAIL (exit 1)",
-        "slow": "pass"}
+        "passes": "pass",
+        "fails": "FAIL (exit 1)",
+        "no-tests": "FAIL (exit 5)",
+        "two": "FAIL (exit 1)",
+        "slow": "pass",
+    }
     assert rows["slow"][1] >= 1 and rows["passes"][1] < 5
     assert last == "===== 3 of 5 stages failed: fails no-tests two"
     marks = [line for line in out.splitlines() if line.startswith("===== stage ")]  # a header, an outcome
-    assert marks[::2] == ["===== stage passes: echo the output of a stage", "===== stage fails: false",
-                          '===== stage no-tests: sh -c echo "no tests ran"; exit 5',
-                          "===== stage two: two_commands", "===== stage slow: sleep 1"]
-    assert marks[1::2] == [f"===== stage {name}: {outcome} in {seconds} s"
-                           for name, (outcome, seconds) in rows.items()]
+    assert marks[::2] == [
+        "===== stage passes: echo the output of a stage",
+        "===== stage fails: false",
+        '===== stage no-tests: sh -c echo "no tests ran"; exit 5',
+        "===== stage two: two_commands",
+        "===== stage slow: sleep 1",
+    ]
+    assert marks[1::2] == [
+        f"===== stage {name}: {outcome} in {seconds} s" for name, (outcome, seconds) in rows.items()
+    ]
     assert f"{marks[0]}\nthe output of a stage\n{marks[1]}\n" in out  # between its header and its outcome
     assert "first\n" in out and "not reached" not in out
 

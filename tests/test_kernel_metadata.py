@@ -1,28 +1,37 @@
-"""The notebooks' kernel metadata design (tools/generate/kernel_metadata.py): a notebook that JupyterLab opened
+"""The notebooks' kernel metadata design (tools/generate/kernel_metadata.py): a notebook that JupyterLab
+opened
 and saved without edits is still in sync and clean, and the lab's pre-save hook writes it back byte
 for byte; an edited cell is still noticed. make lab-proof proves the same with the real lab."""
 
 import json
-import sys
 
 import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from stepkit import ROOT
-
 from tools.exercises import student as exercises
-from tools.generate import kernel_metadata
-from tools.generate import notebooks
+from tools.generate import kernel_metadata, notebooks
+
+from stepkit import ROOT
 
 # What JupyterLab 4.6.6 (ipykernel 7.3.0, Python 3.11.7) wrote into every notebook it opened and saved,
 # as make lab-proof saw it. Only "version" depends on the machine.
-LAB_WROTE = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-             "language_info": {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
-                               "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                               "pygments_lexer": "ipython3", "version": "3.11.7"}}
-OTHER_MACHINE = {"kernelspec": {"display_name": ".venv (Python 3.13.1)", "language": "python", "name": "python3"},
-                 "language_info": {"name": "python", "version": "3.13.1"}}
+LAB_WROTE = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
+}
+OTHER_MACHINE = {
+    "kernelspec": {"display_name": ".venv (Python 3.13.1)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python", "version": "3.13.1"},
+}
 BUILDERS = {"lesson": notebooks.build, "student": exercises.build}
 
 
@@ -50,7 +59,9 @@ def test_we_generate_what_the_lab_writes_less_the_machines_python_version():
     del expected["language_info"]["version"]
     assert nb["metadata"] == expected
     # so a lab save without our hook adds one line (and a comma): the version
-    added = set(saved_by_a_lab(notebooks.build(0), LAB_WROTE).splitlines()) - set(notebooks.build(0).splitlines())
+    added = set(saved_by_a_lab(notebooks.build(0), LAB_WROTE).splitlines()) - set(
+        notebooks.build(0).splitlines()
+    )
     assert added == {'   "pygments_lexer": "ipython3",', '   "version": "3.11.7"'}
 
 
@@ -84,7 +95,10 @@ def test_the_labs_pre_save_hook_writes_the_committed_bytes(kind):
 
 
 def test_the_hook_leaves_other_kernels_and_other_files_alone():
-    r_notebook = {"type": "notebook", "content": {"metadata": {"kernelspec": {"name": "ir"}, "language_info": {"name": "R"}}}}
+    r_notebook = {
+        "type": "notebook",
+        "content": {"metadata": {"kernelspec": {"name": "ir"}, "language_info": {"name": "R"}}},
+    }
     kept = json.loads(json.dumps(r_notebook))
     kernel_metadata.pre_save_hook(model=r_notebook, path="r.ipynb")
     assert r_notebook == kept
@@ -94,7 +108,9 @@ def test_the_hook_leaves_other_kernels_and_other_files_alone():
 
 
 def test_the_lab_config_installs_the_hook():
-    config = PyFileConfigLoader("config.py", path=str(ROOT / "tools" / "lab")).load_config()  # as jupyter lab --config does
+    config = PyFileConfigLoader(
+        "config.py", path=str(ROOT / "tools" / "lab")
+    ).load_config()  # as jupyter lab --config does
     hook = config.ContentsManager.pre_save_hook  # loaded from tools/generate/kernel_metadata.py by path
     assert hook.__code__.co_code == kernel_metadata.pre_save_hook.__code__.co_code
     assert hook.__code__.co_filename == kernel_metadata.pre_save_hook.__code__.co_filename

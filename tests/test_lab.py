@@ -5,13 +5,12 @@ make test: .ci/run runs it.)"""
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from stepkit import ROOT, posix_make
-
 from tools.browser import lab as lab_check
+
+from stepkit import ROOT, posix_make
 
 pytestmark = posix_make  # make -n with a /bin/sh stand-in for `id`
 
@@ -40,7 +39,9 @@ def test_the_lab_saves_with_the_repos_kernel_metadata(target, tmp_path):
 
 def test_ci_runs_lab_check_after_the_tests():
     lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
-    test, check = (next(i for i, line in enumerate(lines) if verb in line) for verb in ("make test", "make lab-proof"))
+    test, check = (
+        next(i for i, line in enumerate(lines) if verb in line) for verb in ("make test", "make lab-proof")
+    )
     assert test < check and "INSTALL_CHROMIUM=1" in lines[check]
 
 

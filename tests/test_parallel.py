@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tools import run_tests
+from tools.project import step_numbers
+
 import conftest
 import steptests
 from stepkit import ROOT, execute_notebook
 from steptests import EveryStep
-from tools import run_tests
-from tools.project import step_numbers
 
 TESTS = ROOT / "tests"
 STEPS = step_numbers()
@@ -42,8 +43,14 @@ def test_every_part_of_a_group_names_test_files_or_a_test_every_step_has():
 
 
 def test_the_files_that_read_one_quick_run_are_one_group():
-    helpers = [name for name, value in vars(steptests).items() if inspect.isfunction(value) and
-               value.__module__ == "steptests" and name != "quick" and "quick(" in inspect.getsource(value)]
+    helpers = [
+        name
+        for name, value in vars(steptests).items()
+        if inspect.isfunction(value)
+        and value.__module__ == "steptests"
+        and name != "quick"
+        and "quick(" in inspect.getsource(value)
+    ]
     assert "check_gpt_gradients" in helpers  # check_gpt_gradients(n, …) reads quick(n, …)
     runs = readers(rf"\b(?:quick|{'|'.join(helpers)})\(([^()]*)\)")
     assert {"1", "3", "4", "5"} <= set(runs)
@@ -61,8 +68,11 @@ def test_the_tests_that_read_the_lesson_notebooks_are_one_group():
 def test_make_test_runs_the_suite_in_parallel_and_pytest_options_win(monkeypatch):
     ran = []
     monkeypatch.setattr(run_tests, "up_to_date", lambda: True)
-    monkeypatch.setattr(run_tests.subprocess, "run", lambda command, cwd: ran.append(command) or
-                        subprocess.CompletedProcess(command, 0))
+    monkeypatch.setattr(
+        run_tests.subprocess,
+        "run",
+        lambda command, cwd: ran.append(command) or subprocess.CompletedProcess(command, 0),
+    )
     assert run_tests.main([]) == run_tests.main(["--", "-n", "0"]) == 0
     expected = [] if os.name == "nt" else ["-n", "auto", "--dist", "loadgroup"]
     assert ran[0][1:] == ["-m", "pytest", "-q", *expected]
@@ -72,10 +82,29 @@ def test_make_test_runs_the_suite_in_parallel_and_pytest_options_win(monkeypatch
 def test_the_tests_of_one_group_run_on_one_worker():
     """A real run on two workers: two files of one group, and one file of tests that go anywhere."""
     pytest.importorskip("xdist")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n", "2",
-                             "--dist", "loadgroup", "tests/test_train3.py", "tests/test_train4.py",
-                             "tests/test_lite.py", "-k", "notebook_is_clean or regenerates or test_lite"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            "tests/test_train3.py",
+            "tests/test_train4.py",
+            "tests/test_lite.py",
+            "-k",
+            "notebook_is_clean or regenerates or test_lite",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     workers = {}
     for worker, node in re.findall(r"^\[(gw\d)\] \[ *\d+%\] PASSED (\S+)", result.stdout, re.M):
@@ -86,8 +115,13 @@ def test_the_tests_of_one_group_run_on_one_worker():
 @pytest.mark.skipif(os.name == "nt", reason="Windows: kernels talk over TCP (make test runs in one process)")
 def test_a_notebook_kernel_talks_over_unix_sockets_of_its_own(tmp_path):
     nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import json, ipykernel\nprint(json.loads(ipykernel.get_connection_info())['transport'])")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import json, ipykernel\nprint(json.loads(ipykernel.get_connection_info())['transport'])"
+            )
+        ]
+    )
     execute_notebook(nb, tmp_path, dict(os.environ))
     assert nb.cells[0].outputs[0]["text"] == "ipc\n"
     assert list(tmp_path.iterdir()) == []  # its sockets are not in its current folder

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from stepkit import REFERENCE_LOG, STEPS, write
-
 from tools import project, steprun
+
+from stepkit import REFERENCE_LOG, STEPS, write
 
 RUN = """num docs: 3
 vocab size: 4
@@ -27,15 +27,22 @@ sample  2: \n"""
 
 # --- parse ----------------------------------------------------------------------------------------
 
+
 def test_a_printed_run_is_read_back():
     printed = steprun.parse(RUN)
     assert (printed.docs, printed.vocab, printed.params, printed.num_steps) == (3, 4, 12, 2)
     assert printed.check == "gradient check | loss_n 1.386294 | loss_a 1.386294 | max diff 0.00000000"
     assert printed.losses == [1.3863, 1.2] and printed.samples == ["ab", ""]
     assert "\n".join(line for _, line in printed.lines) + "\n" == RUN  # every line, as printed
-    assert printed.figure_lines() == ["num docs: 3", "vocab size: 4", "num params: 12",
-                                      "step    1 /    2 | loss 1.3863", "step    2 /    2 | loss 1.2000",
-                                      "sample  1: ab", "sample  2:"]
+    assert printed.figure_lines() == [
+        "num docs: 3",
+        "vocab size: 4",
+        "num params: 12",
+        "step    1 /    2 | loss 1.3863",
+        "step    2 /    2 | loss 1.2000",
+        "sample  1: ab",
+        "sample  2:",
+    ]
 
 
 def test_the_reference_log_is_a_run_of_train5():
@@ -53,16 +60,25 @@ def test_a_run_that_stopped_early_is_read_as_far_as_it_went():
     assert steprun.parse(RUN.replace("\n", "\r\n")).samples == ["ab", ""]  # a Windows pipe's line ends
 
 
-@pytest.mark.parametrize("text,why", [
-    ("vocab size: 4\n", r"line 1, 'vocab size: 4': out of order: a step prints a 'docs' line first"),
-    (RUN.replace("sample  1", "Sample  1"), r"line 9, 'Sample  1: ab': no step prints such a line"),
-    (RUN.replace("loss 1.2000", "loss 1,2000"), r"line 6, .*: no step prints such a line"),
-    (RUN.replace("step    2 /", "step    3 /"), r"line 6, .*: step 3 of 2 after step 1 of 2"),
-    (RUN.replace("/    2 | loss 1.2", "/    3 | loss 1.2"), r"line 6, .*: step 2 of 3 after step 1 of 2"),
-    (RUN.replace("\n\n", "\n"), r"line 7, .*: out of order: a step prints a 'step' or 'blank' line after a"),
-    (RUN.replace("sample  2", "sample  3"), r"line 10, 'sample  3: ': sample 3 after sample 1"),
-    (RUN + "Traceback (most recent call last):\n", r"line 11, 'Traceback .*': no step prints such a line"),
-])
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("vocab size: 4\n", r"line 1, 'vocab size: 4': out of order: a step prints a 'docs' line first"),
+        (RUN.replace("sample  1", "Sample  1"), r"line 9, 'Sample  1: ab': no step prints such a line"),
+        (RUN.replace("loss 1.2000", "loss 1,2000"), r"line 6, .*: no step prints such a line"),
+        (RUN.replace("step    2 /", "step    3 /"), r"line 6, .*: step 3 of 2 after step 1 of 2"),
+        (RUN.replace("/    2 | loss 1.2", "/    3 | loss 1.2"), r"line 6, .*: step 2 of 3 after step 1 of 2"),
+        (
+            RUN.replace("\n\n", "\n"),
+            r"line 7, .*: out of order: a step prints a 'step' or 'blank' line after a",
+        ),
+        (RUN.replace("sample  2", "sample  3"), r"line 10, 'sample  3: ': sample 3 after sample 1"),
+        (
+            RUN + "Traceback (most recent call last):\n",
+            r"line 11, 'Traceback .*': no step prints such a line",
+        ),
+    ],
+)
 def test_output_that_is_not_a_steps_fails_clearly(text, why):
     with pytest.raises(steprun.OutputError, match="^not a step's output: " + why):
         steprun.parse(text)
@@ -83,6 +99,7 @@ def test_a_loss_line_is_told_from_any_other():
 
 
 # --- run and execute ------------------------------------------------------------------------------
+
 
 def test_a_run_in_a_process_and_in_this_one_print_the_same(tmp_path, monkeypatch):
     names = write(tmp_path / "names.txt", "anna\nbob\ncyd\n")
@@ -144,7 +161,9 @@ def test_positive_int_accepts_exactly_what_the_steps_knob_accepts(text, monkeypa
         def parse(value):
             monkeypatch.setenv("SOME_KNOB", value)
             return knob("SOME_KNOB", 0)  # an invalid default: a blank value falls back to it, so fails
+
         return parse
+
     for step, knob in step_knobs():
         assert accepts(read_by(knob), text) == (text in ACCEPTED), step
     assert accepts(project.positive_int, text) == (text in ACCEPTED)

@@ -8,8 +8,10 @@ from stepkit import execute, losses, names_txt, run, samples, write
 from steptests import EveryStep
 
 # ladder.md: the reference progression's train0 with its defaults
-GOLDEN_SAMPLES = ("enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan ravbrieeligsonal "
-                  "kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy").split()
+GOLDEN_SAMPLES = (
+    "enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan ravbrieeligsonal "
+    "kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy"
+).split()
 
 
 class TestEveryStep(EveryStep):
@@ -66,7 +68,10 @@ def test_sampling_is_deterministic_under_seed_42():
 def test_stop_after_keeps_the_printed_schedule():
     _, out = execute(0, STOP_AFTER=3)
     assert [line for line in out.splitlines() if line.startswith("step")] == [
-        "step    1 / 1000 | loss 3.2958", "step    2 / 1000 | loss 3.3095", "step    3 / 1000 | loss 3.2326"]
+        "step    1 / 1000 | loss 3.2958",
+        "step    2 / 1000 | loss 3.3095",
+        "step    3 / 1000 | loss 3.2326",
+    ]
 
 
 def test_runs_as_a_script_from_another_folder(tmp_path):

@@ -4,11 +4,11 @@ import random
 
 import pytest
 
+from tools import steprun
+
 from gradcheck import assert_close, central_difference
 from stepkit import ROOT
 from steptests import EveryStep, quick, tokens_of
-
-from tools import steprun
 
 
 class TestEveryStep(EveryStep):
@@ -23,7 +23,8 @@ def test_prints_a_passing_gradient_check_before_training():
 
 
 def test_the_readme_explains_the_gradient_check_line():
-    """Each field of the line, and what a good max diff looks like: the one train1 prints with the defaults."""
+    """Each field of the line, and what a good max diff looks like: the one train1 prints with the
+    defaults."""
     _, out = quick(1)
     line = steprun.parse(out).check
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -59,7 +60,9 @@ def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
     tokens = tokens_of(env, env["docs"][3])
     right = env["linear_backward"]
     step_globals = env["analytic_gradient"].__globals__  # run_path returns a copy of the step's globals
-    monkeypatch.setitem(step_globals, "linear_backward", lambda x, w, dy, dw: right(x, w, [2 * d for d in dy], dw))
+    monkeypatch.setitem(
+        step_globals, "linear_backward", lambda x, w, dy, dw: right(x, w, [2 * d for d in dy], dw)
+    )
     _, wrong = env["analytic_gradient"](tokens)
     _, numerical = env["numerical_gradient"](tokens, env["params"])
     assert max(abs(a - b) for a, b in zip(wrong, numerical)) > 1e-3
@@ -70,7 +73,7 @@ def test_a_quick_run_checks_every_kth_parameter_of_every_matrix():
     (k = 1000 / NUM_STEPS), still some of every matrix, and still prints a passing check."""
     env, out = quick(1, NUM_STEPS=10, STOP_AFTER=10)
     assert env["every"] == 100 and len(env["grad_n"]) == 32
-    checked = {id(row) for row, _ in env["params"][::env["every"]]}
+    checked = {id(row) for row, _ in env["params"][:: env["every"]]}
     for name, matrix in env["state_dict"].items():
         assert checked & {id(row) for row in matrix}, f"the quick check nudges nothing in {name}"
     line = steprun.parse(out).check

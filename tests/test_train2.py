@@ -7,8 +7,8 @@ import os
 import pytest
 
 from gradcheck import assert_close, central_difference
-from steptests import K, EveryStep, quick, tokens_of
 from stepkit import losses, samples
+from steptests import EveryStep, K, quick, tokens_of
 
 
 class TestEveryStep(EveryStep):
@@ -79,10 +79,12 @@ def test_value_backward_on_a_composite_expression():
     out = composite(*inputs)
     out.backward()
     for k, v in enumerate(inputs):
+
         def along(t, k=k):
             args = list(point)
             args[k] = t
             return composite(*[Value(x) for x in args]).data
+
         assert_close(v.grad, central_difference(along, point[k]), f"composite d/d{'abc'[k]}")
 
 
@@ -101,6 +103,7 @@ def test_finite_difference_check_can_fail():
 
 # --- equivalence with train1 ---------------------------------------------------------------------
 
+
 def test_gradient_equals_the_hand_derived_one_of_train1():
     """Two independent derivations, the chain rule by hand (train1) and autograd (train2), agree."""
     env1, _ = quick(1)
@@ -113,7 +116,9 @@ def test_gradient_equals_the_hand_derived_one_of_train1():
         tokens = tokens_of(env1, env1["docs"][11])
         loss1, grads1 = env1["analytic_gradient"](tokens)
         n = len(tokens) - 1
-        loss2 = (1 / n) * sum(-env2["softmax"](env2["model"](tokens[pos]))[tokens[pos + 1]].log() for pos in range(n))
+        loss2 = (1 / n) * sum(
+            -env2["softmax"](env2["model"](tokens[pos]))[tokens[pos + 1]].log() for pos in range(n)
+        )
         loss2.backward()
         assert loss2.data == pytest.approx(loss1, abs=1e-12)
         assert max(abs(p.grad - g) for p, g in zip(env2["params"], grads1)) < 1e-12
@@ -133,7 +138,8 @@ def test_trains_exactly_like_train1():
 
 
 def test_dot_is_the_sum_of_products_with_the_same_bits_and_gradients():
-    """Value.dot is one node for sum(w_i * x_i): the same number, bit for bit, and d/dw_i = x_i, d/dx_i = w_i."""
+    """Value.dot is one node for sum(w_i * x_i): the same number, bit for bit, and d/dw_i = x_i, d/dx_i =
+    w_i."""
     ws, xs = [0.3, -1.7, 2.9, 0.011], [1.1, 0.25, -0.6, 4.0]
     w, x = [Value(a) for a in ws], [Value(b) for b in xs]
     fused = type(w[0]).dot(w, x)
@@ -141,11 +147,12 @@ def test_dot_is_the_sum_of_products_with_the_same_bits_and_gradients():
     assert fused.data == unfused.data  # same additions in the same order
     (fused * fused).backward()  # d(dot²) = 2·dot·(x_i or w_i)
     for i in range(len(ws)):
+
         def along_w(t, i=i):
-            return sum(a * b for a, b in zip(ws[:i] + [t] + ws[i + 1:], xs)) ** 2
+            return sum(a * b for a, b in zip(ws[:i] + [t] + ws[i + 1 :], xs)) ** 2
 
         def along_x(t, i=i):
-            return sum(a * b for a, b in zip(ws, xs[:i] + [t] + xs[i + 1:])) ** 2
+            return sum(a * b for a, b in zip(ws, xs[:i] + [t] + xs[i + 1 :])) ** 2
 
         assert_close(w[i].grad, central_difference(along_w, ws[i]), f"dot d/dw{i}")
         assert_close(x[i].grad, central_difference(along_x, xs[i]), f"dot d/dx{i}")
@@ -159,10 +166,17 @@ def peak_rss_mb(source, steps):
 
     from stepkit import environment
 
-    probe = ("import resource, runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__'); "
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", probe, str(source)], capture_output=True, text=True, timeout=600,
-                            env=environment({"NUM_STEPS": steps, "NUM_SAMPLES": 1}))
+    probe = (
+        "import resource, runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__'); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=environment({"NUM_STEPS": steps, "NUM_SAMPLES": 1}),
+    )
     assert result.returncode == 0, result.stderr
     return int(result.stderr.split()[-1])
 
@@ -178,7 +192,11 @@ def test_the_textbook_recursive_backward_trains_in_flat_memory(tmp_path):
     source = step.read_text(encoding="utf-8")
     assert "def build_topo(v):" in source and "gc.disable()" not in source
     short, long = peak_rss_mb(step, 20), peak_rss_mb(step, 200)
-    assert long - short < 15, f"20 steps peak at {short} MB, 200 steps at {long} MB: every step's graph is kept"
+    assert long - short < 15, (
+        f"20 steps peak at {short} MB, 200 steps at {long} MB: every step's graph is kept"
+    )
     leaky = tmp_path / "train2.py"
-    leaky.write_text(source.replace("import math\n", "import gc\nimport math\ngc.disable()\n", 1), encoding="utf-8")
+    leaky.write_text(
+        source.replace("import math\n", "import gc\nimport math\ngc.disable()\n", 1), encoding="utf-8"
+    )
     assert peak_rss_mb(leaky, 200) - short > 50  # about 250 MB here

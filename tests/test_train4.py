@@ -3,8 +3,8 @@ layer is exactly train3, the reference progression's first losses, its output an
 
 import pytest
 
-from steptests import EveryStep, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 from stepkit import losses
+from steptests import EveryStep, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 
 
 class TestEveryStep(EveryStep):

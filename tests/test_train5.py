@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from steptests import K, EveryStep, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 from stepkit import REFERENCE_LOG, losses, run
+from steptests import EveryStep, K, check_gpt_gradients, check_the_cache_is_the_causal_mask, quick
 
 
 class TestEveryStep(EveryStep):
@@ -41,10 +41,15 @@ def test_weights_after_five_steps_are_bit_identical_to_the_straightforward_imple
     env, _ = quick(5)
     assert K == 5
     weights = "\n".join(float(p.data).hex() for p in env["params"])
-    assert hashlib.sha256(weights.encode()).hexdigest() == "15fab3919d3a53734c8eeb56c0f0bfff089f3afec72460c262af99ed8dce85ec"
+    assert (
+        hashlib.sha256(weights.encode()).hexdigest()
+        == "15fab3919d3a53734c8eeb56c0f0bfff089f3afec72460c262af99ed8dce85ec"
+    )
 
 
-@pytest.mark.parametrize("knobs,message", [({"N_HEAD": "3"}, "divisible by N_HEAD"), ({"N_LAYER": "x"}, "N_LAYER must be")])
+@pytest.mark.parametrize(
+    "knobs,message", [({"N_HEAD": "3"}, "divisible by N_HEAD"), ({"N_LAYER": "x"}, "N_LAYER must be")]
+)
 def test_bad_model_size_is_one_clear_line(knobs, message):
     result = run(5, **knobs)
     assert result.returncode != 0 and "Traceback" not in result.stderr

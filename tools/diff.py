@@ -67,12 +67,18 @@ def code_lines(source):
 
 
 def numbered_code_lines(source):
-    """code_lines() with each line's number in the file: [(number, line), ...] (the side-by-side diffs use it)."""
+    """code_lines() with each line's number in the file: [(number, line), ...] (the side-by-side diffs use
+    it)."""
     strip = set()
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     for i, tok in enumerate(tokens):
         before = tokens[i - 1].type if i else tokenize.NEWLINE
-        if tok.type == tokenize.STRING and before in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
+        if tok.type == tokenize.STRING and before in (
+            tokenize.NEWLINE,
+            tokenize.NL,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+        ):
             strip.update(range(tok.start[0], tok.end[0] + 1))  # a bare string statement: prose
     out = []
     for number, line in enumerate(source.splitlines(), 1):
@@ -100,8 +106,12 @@ def code_diff(old_source, new_source):
     # Lines compared without their indentation: a block moved into a loop is not a change of code.
     stripped = [[text.strip() for _, text in lines] for lines in (old, new)]
     matcher = difflib.SequenceMatcher(None, *stripped)
-    reindented = sum(was != now for tag, i1, i2, j1, _ in matcher.get_opcodes() if tag == "equal"
-                     for (_, was), (_, now) in zip(old[i1:i2], new[j1:]))
+    reindented = sum(
+        was != now
+        for tag, i1, i2, j1, _ in matcher.get_opcodes()
+        if tag == "equal"
+        for (_, was), (_, now) in zip(old[i1:i2], new[j1:])
+    )
     out = []
     for group in matcher.get_grouped_opcodes(3):
         (_, i1, _, j1, _), (_, _, i2, _, j2) = group[0], group[-1]
@@ -130,12 +140,23 @@ def main(argv=None):
     available = steps()
     parser = command_line(__doc__, __file__)
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("n", nargs="?", type=int, choices=available[1:], metavar="N",
-                       help="a step with one before it: " + (", ".join(map(str, available[1:])) or "none yet"))
+    which.add_argument(
+        "n",
+        nargs="?",
+        type=int,
+        choices=available[1:],
+        metavar="N",
+        help="a step with one before it: " + (", ".join(map(str, available[1:])) or "none yet"),
+    )
     which.add_argument("--all", action="store_true", help="every diff, in order")
-    which.add_argument("--count", action="store_true", help="changed code lines per step (no prose, comments, blanks)")
-    parser.add_argument("--code", action="store_true",
-                        help="code only: no prose, comments or blanks; re-indented lines shown as unchanged")
+    which.add_argument(
+        "--count", action="store_true", help="changed code lines per step (no prose, comments, blanks)"
+    )
+    parser.add_argument(
+        "--code",
+        action="store_true",
+        help="code only: no prose, comments or blanks; re-indented lines shown as unchanged",
+    )
     args = parser.parse_args(argv)
     if args.n is None and not (args.all or args.count):
         parser.error("which diff? give a step number N, --all or --count")
@@ -145,8 +166,11 @@ def main(argv=None):
     if args.count:
         counts = {n: count(n) for n in available[1:]}
         for n, c in counts.items():
-            print(f"train{n - 1} -> train{n}: {c:4d} changed code lines, the reference's {REFERENCE_COUNT.get(n, '-'):>3}  "
-                  f"({title(n)})")
+            print(
+                f"train{n - 1} -> train{n}: {c:4d} changed code lines, the reference's "
+                f"{REFERENCE_COUNT.get(n, '-'):>3}  "
+                f"({title(n)})"
+            )
         print(f"total: {sum(counts.values())}")
         return 0
     for n in available[1:] if args.all else [args.n]:
@@ -154,8 +178,10 @@ def main(argv=None):
         print((BOLD + head + RESET) if colour else head)
         if args.code:
             lines, reindented = code_unified(n)
-            print(f"code only (no docstrings, comments or blank lines); {reindented} re-indented "
-                  f"line{'' if reindented == 1 else 's'} shown as unchanged")
+            print(
+                f"code only (no docstrings, comments or blank lines); {reindented} re-indented "
+                f"line{'' if reindented == 1 else 's'} shown as unchanged"
+            )
         else:
             lines = unified(n)
         sys.stdout.writelines(paint(line, colour) for line in lines)

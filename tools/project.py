@@ -27,7 +27,9 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 STEPS = ROOT / "steps"
 DATASET = ROOT / "data" / "names.txt"  # where the steps fetch the dataset to, and read it from
-RESULTS = ROOT / "docs" / "results"  # measured results (make ladder, make bench): committed, never edited by hand
+RESULTS = (
+    ROOT / "docs" / "results"
+)  # measured results (make ladder, make bench): committed, never edited by hand
 BUILD = ROOT / "build"  # everything built, in one folder git ignores (make clean removes it)
 SITE = BUILD / "site"  # make docs; the JupyterLite course beside it in SITE / "lite" (make lite)
 # ../shared sits beside the clone in CI (and in the project's own worktrees) only: a learner's
@@ -81,6 +83,7 @@ def kv_cache(step_globals):
 
 # --- command lines ---------------------------------------------------------------------------------
 
+
 def tool_name(path=None):
     """A tool as the user types it: `tools/diff.py` for a learner's command (run by path), `python3 -m
     tools.measure.bench` for one of the workshop's rooms (a package module); the one being run by default."""
@@ -105,7 +108,9 @@ class OneLineParser(argparse.ArgumentParser):
 def command_line(doc, file):
     """The parser of the tool in `file` (its __file__): its docstring is the --help text (examples and
     all), its name in messages the one the user types (tool_name), errors are one line."""
-    return OneLineParser(prog=tool_name(file), description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return OneLineParser(
+        prog=tool_name(file), description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 WINDOWS = os.name == "nt"
@@ -150,7 +155,9 @@ def step_list(text):
     wanted, have = [n.strip() for n in text.split(",")], step_numbers()
     bad = [n for n in wanted if not n.isdecimal() or int(n) not in have]
     if bad:
-        raise argparse.ArgumentTypeError(f"no step {', '.join(map(repr, bad))} (the steps are {', '.join(map(str, have))})")
+        raise argparse.ArgumentTypeError(
+            f"no step {', '.join(map(repr, bad))} (the steps are {', '.join(map(str, have))})"
+        )
     return [int(n) for n in wanted]
 
 
@@ -163,9 +170,15 @@ def needs_venv(missing):
     """The one line a tool prints when a module of the pinned environment is missing."""
     build = "python tools\\run_tests.py --venv" if os.name == "nt" else "make venv"
     name = tool_name()
-    rerun = name.replace("python3 ", f"{venv_python()} ", 1) if name.startswith("python3 ") else f"{venv_python()} {name}"
-    return (f"error: {name} needs the project's pinned environment ({missing} is not installed here): "
-            f"run `{build}`, then `{rerun}`")
+    rerun = (
+        name.replace("python3 ", f"{venv_python()} ", 1)
+        if name.startswith("python3 ")
+        else f"{venv_python()} {name}"
+    )
+    return (
+        f"error: {name} needs the project's pinned environment ({missing} is not installed here): "
+        f"run `{build}`, then `{rerun}`"
+    )
 
 
 @contextlib.contextmanager
@@ -183,7 +196,9 @@ def pinned_environment():
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/project.py is a library, not a command: "
-                     "every command in tools/ uses it, e.g. tools/diff.py "
-                     "(`python3 tools/diff.py --help`)\n")
+    sys.stderr.write(
+        "error: tools/project.py is a library, not a command: "
+        "every command in tools/ uses it, e.g. tools/diff.py "
+        "(`python3 tools/diff.py --help`)\n"
+    )
     sys.exit(2)

@@ -31,8 +31,10 @@ BUILT = VENV / ".installed"  # the Makefile's target for .venv: every verb that 
 REQUIREMENTS = ROOT / "requirements.txt"
 OLDEST = (3, 10)
 # pip's retry warnings when no connection to the index could be made (a TLS or HTTP error is another failure)
-UNREACHABLE = re.compile(r"after connection broken by '(?:NewConnectionError|ConnectTimeoutError|ProxyError"
-                         r"|ReadTimeoutError)")
+UNREACHABLE = re.compile(
+    r"after connection broken by '(?:NewConnectionError|ConnectTimeoutError|ProxyError"
+    r"|ReadTimeoutError)"
+)
 NOT_FOUND = re.compile(r"ERROR: (?:Could not find a version that satisfies|No matching distribution found) ")
 # Not on Windows: there the notebook tests' kernels talk over TCP (tests/stepkit.py's execute_notebook),
 # and kernels started by two workers at once can be handed the same free port.
@@ -58,9 +60,11 @@ def offline(pip_output):
 
 def offline_error(venv):
     again = r"python tools\run_tests.py" if os.name == "nt" else "make test"
-    return (f"error: building {venv.name} needs the package index (pypi.org) once, and it cannot be reached: "
-            f"connect to the network and run `{again}` again (nothing else needs the index: the steps run "
-            f"without {venv.name})")
+    return (
+        f"error: building {venv.name} needs the package index (pypi.org) once, and it cannot be reached: "
+        f"connect to the network and run `{again}` again (nothing else needs the index: the steps run "
+        f"without {venv.name})"
+    )
 
 
 def build(venv=None, pip_options=(), env=None):
@@ -68,21 +72,38 @@ def build(venv=None, pip_options=(), env=None):
     shown only when it fails for another reason than an unreachable index."""
     venv = venv or VENV
     if sys.version_info < OLDEST:
-        return (f"error: {sys.executable} is Python {sys.version.split()[0]}; the tests need Python "
-                f"{'.'.join(map(str, OLDEST))} or newer: run this with another python (with make: make PYTHON=python3.12 test)")
-    print(f"building {venv.name}{os.sep} from {REQUIREMENTS.name} (once, from the package index) …", flush=True)
+        return (
+            f"error: {sys.executable} is Python {sys.version.split()[0]}; the tests need Python "
+            f"{'.'.join(map(str, OLDEST))} or newer: run this with another python (with make: make "
+            "PYTHON=python3.12 test)"
+        )
+    print(
+        f"building {venv.name}{os.sep} from {REQUIREMENTS.name} (once, from the package index) …", flush=True
+    )
     if subprocess.run([sys.executable, "-m", "venv", str(venv)], env=env).returncode:
         return f"error: `{sys.executable} -m venv {venv}` failed (see above)"
-    pip = [str(python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_options,
-           "-r", str(REQUIREMENTS)]
-    result = subprocess.run(pip, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace")
+    pip = [
+        str(python(venv)),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        *pip_options,
+        "-r",
+        str(REQUIREMENTS),
+    ]
+    result = subprocess.run(
+        pip, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    )
     if result.returncode and offline(result.stdout):
         return offline_error(venv)
     print(result.stdout, end="", file=sys.stderr, flush=True)  # why it failed, or a good install's warnings
     if result.returncode:
-        return (f"error: installing {REQUIREMENTS.name} into {venv.name} failed (see above); "
-                "run this again to retry")
+        return (
+            f"error: installing {REQUIREMENTS.name} into {venv.name} failed (see above); "
+            "run this again to retry"
+        )
     (venv / BUILT.name).touch()
     return None
 
@@ -90,8 +111,12 @@ def build(venv=None, pip_options=(), env=None):
 def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("--venv", action="store_true", help="only build or refresh .venv, run no test")
-    parser.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
-                        help="passed on to pytest (its options after --): test files, -k EXPR, -x, …")
+    parser.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="PYTEST_ARG",
+        help="passed on to pytest (its options after --): test files, -k EXPR, -x, …",
+    )
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)} (pytest's own options go after --)")

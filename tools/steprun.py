@@ -37,20 +37,29 @@ try:  # part of the tools package, or imported by a tool run by path (python3 to
 except ImportError:
     from project import ROOT, step_path, without_knobs
 
-PATTERNS = {kind: re.compile(pattern) for kind, pattern in {  # each kind of line a step prints, in order
-    "docs": r"num docs: (\d+)",
-    "vocab": r"vocab size: (\d+)",
-    "params": r"num params: (\d+)",
-    "check": r"gradient check \| .+",
-    "step": r"step +(\d+) / +(\d+) \| loss (-?\d+\.\d+|-?inf|nan)",
-    "blank": r"",
-    "heading": r"--- inference \(new, hallucinated names\) ---",
-    "sample": r"sample +(\d+):(?: (.*))?",  # an empty name, its space stripped (a notebook's output), too
-}.items()}
+PATTERNS = {
+    kind: re.compile(pattern)
+    for kind, pattern in {  # each kind of line a step prints, in order
+        "docs": r"num docs: (\d+)",
+        "vocab": r"vocab size: (\d+)",
+        "params": r"num params: (\d+)",
+        "check": r"gradient check \| .+",
+        "step": r"step +(\d+) / +(\d+) \| loss (-?\d+\.\d+|-?inf|nan)",
+        "blank": r"",
+        "heading": r"--- inference \(new, hallucinated names\) ---",
+        "sample": r"sample +(\d+):(?: (.*))?",  # an empty name, its space stripped (a notebook's output), too
+    }.items()
+}
 NEXT = {  # what may follow each kind of line
-    None: ("docs",), "docs": ("vocab",), "vocab": ("params", "check", "step", "blank"),
-    "params": ("check", "step", "blank"), "check": ("step", "blank"), "step": ("step", "blank"),
-    "blank": ("heading",), "heading": ("sample",), "sample": ("sample",),
+    None: ("docs",),
+    "docs": ("vocab",),
+    "vocab": ("params", "check", "step", "blank"),
+    "params": ("check", "step", "blank"),
+    "check": ("step", "blank"),
+    "step": ("step", "blank"),
+    "blank": ("heading",),
+    "heading": ("sample",),
+    "sample": ("sample",),
 }
 FIGURES = ("docs", "vocab", "params", "step", "sample")  # the lines two runs of the same model must share
 
@@ -62,6 +71,7 @@ class OutputError(ValueError):
 @dataclasses.dataclass
 class Printed:
     """What a step printed, read back: None or empty for what it did not print (yet)."""
+
     docs: int = None
     vocab: int = None
     params: int = None
@@ -137,6 +147,7 @@ def read(printed, kind, match):
 
 # --- running a step -------------------------------------------------------------------------------
 
+
 def environment(knobs=None, env=None, keep=()):
     """The environment of one run: `env` (this process's by default) without its knobs but those in
     `keep`, then `knobs` over it (as strings)."""
@@ -145,8 +156,7 @@ def environment(knobs=None, env=None, keep=()):
     return wanted
 
 
-def run(n, knobs=None, *, env=None, keep=(), root=ROOT, cwd=ROOT, timeout=None, capture=True,
-        popen=False):
+def run(n, knobs=None, *, env=None, keep=(), root=ROOT, cwd=ROOT, timeout=None, capture=True, popen=False):
     """`python3 steps/trainN.py` (this Python, the step under `root`) with environment(knobs, env, keep):
     its CompletedProcess, text; `capture`: True (stdout and stderr), "stdout" or False. popen=True: the
     Popen at once, for a caller that times the run itself (no timeout then)."""
@@ -178,6 +188,8 @@ def execute(n, knobs=None, *, env=None, keep=(), root=ROOT, init_globals=None, o
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/steprun.py is a library, not a command: the tools that run a step use "
-                     "it, e.g. tools/sample.py (`python3 tools/sample.py --help`)\n")
+    sys.stderr.write(
+        "error: tools/steprun.py is a library, not a command: the tools that run a step use "
+        "it, e.g. tools/sample.py (`python3 tools/sample.py --help`)\n"
+    )
     sys.exit(2)

@@ -56,14 +56,25 @@ from urllib.parse import urlsplit
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Debian's chromium: sudo apt-get install chromium (or set CHROMIUM=/path/to/chrome)"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions",
-         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost;[::1]"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1;localhost;[::1]",
+]
 
 
 def chromium_path():
     """The Chromium executable ($CHROMIUM, else the first of BROWSERS on PATH), or None."""
-    found = os.environ.get("CHROMIUM") or next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+    found = os.environ.get("CHROMIUM") or next(
+        (shutil.which(name) for name in BROWSERS if shutil.which(name)), None
+    )
     return found if found and os.access(found, os.X_OK) else None
 
 
@@ -72,7 +83,10 @@ def missing():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed: pip install -r tools/browser/requirements.txt (make lab-proof does it)"
+        return (
+            "playwright is not installed: pip install -r tools/browser/requirements.txt "
+            "(make lab-proof does it)"
+        )
     if not chromium_path():
         return "no Chromium found (looked for " + ", ".join(BROWSERS) + "): " + INSTALL_HINT
     return None
@@ -111,8 +125,15 @@ class LocalServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
         with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         if self.ready is not None:
             self._wait_ready(began)
         self.started_in = time.monotonic() - began
@@ -170,6 +191,7 @@ class Browser:
 
     def __enter__(self):
         from playwright.sync_api import sync_playwright
+
         exe = chromium_path()
         if not exe:
             raise RuntimeError("no Chromium found: " + INSTALL_HINT)
@@ -186,8 +208,11 @@ class Browser:
         return self
 
     def __exit__(self, *exc):
-        for close in (self.context and self.context.close, self._browser and self._browser.close,
-                      self._playwright and self._playwright.stop):
+        for close in (
+            self.context and self.context.close,
+            self._browser and self._browser.close,
+            self._playwright and self._playwright.stop,
+        ):
             if close:
                 try:
                     close()
@@ -218,7 +243,6 @@ class Browser:
         return path
 
 
-
 # --- JupyterLab's UI ---------------------------------------------------------------------------------
 
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show (JupyterLite restores other tabs)
@@ -244,13 +268,16 @@ class CellFailed(AssertionError):
 
 def title(page):
     """The name on the current tab (the notebook's file name), for messages."""
-    return page.evaluate("() => document.querySelector('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel')"
-                         "?.textContent || location.pathname")
+    return page.evaluate(
+        "() => document.querySelector('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel')"
+        "?.textContent || location.pathname"
+    )
 
 
 def wait_for_cells(page, cells=1, timeout=120):
-    page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}",
-                           timeout=timeout * 1000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}", timeout=timeout * 1000
+    )
 
 
 def open_notebook(page, url, cells=1, timeout=120):
@@ -347,18 +374,23 @@ def save(page, timeout=30):
     """Ctrl+S on the notebook (its first cell clicked: focus, no edit); wait until its tab is no longer
     marked unsaved."""
     from playwright.sync_api import TimeoutError as Timeout
+
     page.locator(f"{PANEL} .jp-Cell").first.click()
     page.keyboard.press("Control+s")
     try:
-        page.wait_for_function(f"() => !document.querySelector('{PANEL} .jp-mod-dirty, {DIRTY}')",
-                               timeout=timeout * 1000)
+        page.wait_for_function(
+            f"() => !document.querySelector('{PANEL} .jp-mod-dirty, {DIRTY}')", timeout=timeout * 1000
+        )
     except Timeout:
         raise AssertionError(f"{title(page)}: Ctrl+S did not save the notebook within {timeout} s") from None
+
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     import sys
 
-    sys.stderr.write("error: tools/browser/driver.py is a library, not a command: "
-                     "tools/browser/lab.py, tools/browser/lite.py and tools/browser/site.py use it "
-                     "(`make lab-proof`, `make lite-proof`, `make docs-proof`)\n")
+    sys.stderr.write(
+        "error: tools/browser/driver.py is a library, not a command: "
+        "tools/browser/lab.py, tools/browser/lite.py and tools/browser/site.py use it "
+        "(`make lab-proof`, `make lite-proof`, `make docs-proof`)\n"
+    )
     sys.exit(2)

@@ -39,18 +39,24 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import driver as browser
 from ..exercises import student as exercises
 from ..generate import notebooks
 from ..project import BUILD, ROOT, command_line, run_main
 from ..project import QUICK as PRESETS
+from . import driver as browser
 
 SERVED = notebooks.NOTEBOOKS  # what `make lab` serves
 SHOTS = BUILD / "lab-check"
 QUICK = PRESETS["lab"]
-# Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the internet).
-CONFIG = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
-                      "extension_manager": "readonly"}}
+# Throw-away lab config: no announcements, update checks or extension catalogue (they fetch from the
+# internet).
+CONFIG = {
+    "LabApp": {
+        "news_url": None,
+        "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+        "extension_manager": "readonly",
+    }
+}
 # Throw-away user settings: no autosave, so the quick run's outputs are never written. Nothing about
 # notifications: the news pop-up must stay away by `make lab`'s own overrides.json, as for a teacher.
 SETTINGS = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}
@@ -59,7 +65,9 @@ NEWS = "Would you like to get notified about official Jupyter news?"  # the pop-
 
 def targets():
     """Every notebook the lab must leave alone, relative to the served folder."""
-    paths = [notebooks.notebook_path(n) for n in notebooks.steps()] + [exercises.notebook_path(n) for n in notebooks.steps()]
+    paths = [notebooks.notebook_path(n) for n in notebooks.steps()] + [
+        exercises.notebook_path(n) for n in notebooks.steps()
+    ]
     return [path.relative_to(SERVED).as_posix() for path in paths]
 
 
@@ -69,19 +77,32 @@ class Lab:
     def __init__(self, home, command):
         self.token = secrets.token_hex(16)
         home = Path(home)
-        env = dict(os.environ, **QUICK, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), IPYTHONDIR=str(home / "ipython"))
+        env = dict(
+            os.environ,
+            **QUICK,
+            JUPYTER_CONFIG_DIR=str(home / "config"),
+            JUPYTER_DATA_DIR=str(home / "data"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+            IPYTHONDIR=str(home / "ipython"),
+        )
         (home / "config").mkdir()
         (home / "config" / "jupyter_server_config.json").write_text(json.dumps(CONFIG))
         for name, value in SETTINGS.items():
             (home / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
             (home / "settings" / name).write_text(json.dumps(value))
-        command = command + ["--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port={port}",
-                             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-                             f"--ServerApp.root_dir={SERVED}"]
-        self.server = browser.LocalServer(command, cwd=ROOT, env=env, ready="/api/status", timeout=120,
-                                          log=home / "lab.log")
+        command = command + [
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={SERVED}",
+        ]
+        self.server = browser.LocalServer(
+            command, cwd=ROOT, env=env, ready="/api/status", timeout=120, log=home / "lab.log"
+        )
 
     def __enter__(self):
         self.server.start()
@@ -94,8 +115,9 @@ class Lab:
         return f"{self.server.url}/{path}?token={self.token}"
 
     def api(self, path, method="GET"):
-        request = urllib.request.Request(f"{self.server.url}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.server.url}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -125,8 +147,11 @@ class Lab:
 
 def what_the_hook_saw(lab, name):
     """What the lab had changed in the notebook before the pre-save hook put our metadata back (its log)."""
-    lines = [line for line in lab.server.log.read_text(errors="replace").splitlines()
-             if f"] {name}: saved with the repo's kernel metadata" in line]
+    lines = [
+        line
+        for line in lab.server.log.read_text(errors="replace").splitlines()
+        if f"] {name}: saved with the repo's kernel metadata" in line
+    ]
     return lines[-1].split("(the lab had changed ", 1)[1].rstrip(")") if lines else "nothing"
 
 
@@ -225,24 +250,33 @@ def drive(lab, b, run):
             t0 = time.monotonic()
             marked, changed, asked = open_and_save(lab, b, name)
             news += [name] if asked else []
-            print(f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
-                  f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}")
+            print(
+                f"{name}: opened, {'marked unsaved by the lab' if marked else 'never marked unsaved'}, saved"
+                f" ({time.monotonic() - t0:.1f} s); the lab had changed: {changed}"
+            )
         print(f"the news pop-up over {len(news)} notebook(s)" if news else "no news pop-up over any notebook")
         t0 = time.monotonic()
         found = hints_and_maths(lab, b, "exercises/train3.ipynb")
-        print(f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
-              f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)")
+        print(
+            f"exercises/train3.ipynb: hint cells closed until clicked, LaTeX typeset"
+            f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)"
+        )
         t0 = time.monotonic()
         text, last = run_quick(lab, b, f"{run}.ipynb")
     except Exception:
         for i, page in enumerate(b.context.pages):
             b.screenshot(page, SHOTS / f"failed-{i}.png")
         raise
-    print(f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {time.monotonic() - t0:.1f} s")
+    print(
+        f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in "
+        f"{time.monotonic() - t0:.1f} s"
+    )
     problems = list(found)
     if news:
-        problems.append(f"JupyterLab asked {NEWS!r} over {', '.join(news)}: no .venv/share/jupyter/lab/"
-                        "settings/overrides.json? (make lab copies tools/lab/overrides.json there)")
+        problems.append(
+            f"JupyterLab asked {NEWS!r} over {', '.join(news)}: no .venv/share/jupyter/lab/"
+            "settings/overrides.json? (make lab copies tools/lab/overrides.json there)"
+        )
     if last not in text or "step    1 /" not in text or f"sample {int(QUICK['NUM_SAMPLES']):2d}:" not in text:
         problems.append(f"{run}: no loss or sample lines in the outputs:\n{text[-1500:]}")
     problems += [f"a page error: {error}" for error in b.errors]
@@ -253,23 +287,31 @@ def drive(lab, b, run):
 
 
 def git_status():
-    return subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("--run", default="train5", help="the lesson to run in quick mode (default train5)")
-    parser.add_argument("lab", nargs=argparse.REMAINDER, help="-- and the command that starts the lab, as make lab has it")
+    parser.add_argument(
+        "lab", nargs=argparse.REMAINDER, help="-- and the command that starts the lab, as make lab has it"
+    )
     args = parser.parse_args(argv)
     if args.lab[:1] == ["--"]:
         args.lab = args.lab[1:]
     if not args.lab:
-        parser.error("give the lab's command after --, e.g. -- .venv/bin/jupyter lab --config=tools/lab/config.py")
+        parser.error(
+            "give the lab's command after --, e.g. -- .venv/bin/jupyter lab --config=tools/lab/config.py"
+        )
     if browser.missing():
         print("error: " + browser.missing(), file=sys.stderr)
         return 1
     if not (ROOT / "data" / "names.txt").is_file():
-        print("error: data/names.txt is missing (the lessons read it): run `make data` first", file=sys.stderr)
+        print(
+            "error: data/names.txt is missing (the lessons read it): run `make data` first", file=sys.stderr
+        )
         return 1
     problems = []
     began = time.monotonic()
@@ -288,17 +330,28 @@ def main(argv=None):
     status = git_status()
     if status != status_before:
         problems.append("git status changed while the lab opened and saved the notebooks:\n" + status)
-    problems += [f"{name}: the lab's save changed the file" for name in targets() if (SERVED / name).read_bytes() != saved[name]]
+    problems += [
+        f"{name}: the lab's save changed the file"
+        for name in targets()
+        if (SERVED / name).read_bytes() != saved[name]
+    ]
     if status == status_before:
-        print("git status " + ("is clean" if not status else "is as it was before (not clean: uncommitted work)"))
+        print(
+            "git status "
+            + ("is clean" if not status else "is as it was before (not clean: uncommitted work)")
+        )
     for tool in ("tools.generate.notebooks", "tools.exercises.student"):
-        stale = subprocess.run([sys.executable, "-m", tool, "--stale"], cwd=ROOT, capture_output=True, text=True)
+        stale = subprocess.run(
+            [sys.executable, "-m", tool, "--stale"], cwd=ROOT, capture_output=True, text=True
+        )
         if stale.returncode:
             problems.append(f"python3 -m {tool} --stale: {stale.stderr.strip()}")
     for problem in problems:
         print("FAILED: " + problem, file=sys.stderr)
-    print(f"lab-check {'FAILED' if problems else 'passed'} in {time.monotonic() - began:.0f} s; "
-          f"screenshots and the lab's log in {SHOTS.relative_to(ROOT)}/")
+    print(
+        f"lab-check {'FAILED' if problems else 'passed'} in {time.monotonic() - began:.0f} s; "
+        f"screenshots and the lab's log in {SHOTS.relative_to(ROOT)}/"
+    )
     return 1 if problems else 0
 
 

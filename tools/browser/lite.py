@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import driver as browser
 from .. import steprun
 from ..lite import build as lite
 from ..project import QUICK, command_line, pinned_environment, positive_int, run_main, step_numbers
+from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
@@ -58,6 +58,7 @@ def compared(text):
 
 # --- driving the lab, as a student would -------------------------------------------------------------
 
+
 def insert_first_cell(page, source):
     """Select the first cell, add a cell above it (A), type `source` into it, back to command mode."""
     page.locator(f"{browser.PANEL} .jp-Cell").first.click()  # a rendered Markdown cell: selects it
@@ -74,8 +75,9 @@ def upload(page, path, folder):
     page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
     for name in folder.split("/"):
         listing(page, name).dblclick()
-        page.wait_for_function(f"() => document.querySelector('.jp-FileBrowser .jp-BreadCrumbs')"
-                               f".textContent.includes('{name}')")
+        page.wait_for_function(
+            f"() => document.querySelector('.jp-FileBrowser .jp-BreadCrumbs').textContent.includes('{name}')"
+        )
     with page.expect_file_chooser() as chooser:
         page.locator(".jp-FileBrowser-toolbar jp-button[title='Upload Files']").click()
     chooser.value.set_files(str(path))
@@ -105,18 +107,24 @@ def code_cells(nb_text):
 
 def check_cells(nb_text):
     """Code cells that call a checker (the exercise's check cells; the teacher's version asserts them)."""
-    return sum(1 for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"
-               and re.search(r"^(assert )?check\.\w+\(", "".join(cell["source"]), re.M))
+    return sum(
+        1
+        for cell in json.loads(nb_text)["cells"]
+        if cell["cell_type"] == "code"
+        and re.search(r"^(assert )?check\.\w+\(", "".join(cell["source"]), re.M)
+    )
 
 
 def teacher_notebook(n):
-    """tools/exercises/student.py's build(n, teacher=True): the student notebook with the solutions in place."""
+    """tools/exercises/student.py's build(n, teacher=True): the student notebook with the solutions in
+    place."""
     with pinned_environment():
         from ..exercises import student as exercises
     return exercises.build(n, teacher=True)
 
 
 # --- the check ----------------------------------------------------------------------------------------
+
 
 def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
     """show(page) brings up the notebook in a fresh page (a click, a URL); then the quick-mode cell if
@@ -142,12 +150,22 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
     got = compared(text)
     if got != expected:
         at = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
-        raise CheckFailed(f"{name}: {len(got)} compared lines in the browser, {len(expected)} natively; first "
-                          f"difference at line {at}: browser {got[at:at + 1]} vs native {expected[at:at + 1]}")
-    entry = {"name": name, "num_steps": quick or "default", "compared_lines": len(got),
-             "kernel_ready_s": round(first, 1), "notebook_s": round(last - first, 1), "native_s": round(native_seconds, 2)}
-    print(f"✓ {name}: {len(got)} lines (counts, losses, samples) equal to native Python's; kernel ready after "
-          f"{first:.1f} s, then the notebook took {last - first:.1f} s (natively {native_seconds:.2f} s)")
+        raise CheckFailed(
+            f"{name}: {len(got)} compared lines in the browser, {len(expected)} natively; first "
+            f"difference at line {at}: browser {got[at : at + 1]} vs native {expected[at : at + 1]}"
+        )
+    entry = {
+        "name": name,
+        "num_steps": quick or "default",
+        "compared_lines": len(got),
+        "kernel_ready_s": round(first, 1),
+        "notebook_s": round(last - first, 1),
+        "native_s": round(native_seconds, 2),
+    }
+    print(
+        f"✓ {name}: {len(got)} lines (counts, losses, samples) equal to native Python's; kernel ready after "
+        f"{first:.1f} s, then the notebook took {last - first:.1f} s (natively {native_seconds:.2f} s)"
+    )
     return page, text, entry
 
 
@@ -161,8 +179,12 @@ def check(site, shots, exercise, quick_steps):
     shots.mkdir(parents=True, exist_ok=True)
     for old in shots.glob("*.png"):
         old.unlink()  # a stale screenshot must not pass for a new one
-    lesson = {n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)}
-    start = re.search(r'id="start" href="lab/index.html\?path=([^"]+)"', (site / "index.html").read_text()).group(1)
+    lesson = {
+        n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)
+    }
+    start = re.search(
+        r'id="start" href="lab/index.html\?path=([^"]+)"', (site / "index.html").read_text()
+    ).group(1)
     solved = f"train{exercise}-solved.ipynb"
     report = {"runs": []}
     with tempfile.TemporaryDirectory(prefix="lite-check-") as tmp:
@@ -170,8 +192,10 @@ def check(site, shots, exercise, quick_steps):
         (Path(tmp) / solved).write_text(solved_text, encoding="utf-8")
         log = Path(tmp) / "server.log"
         server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
-        with browser.LocalServer(server_cmd, cwd=site, log=log) as server, \
-                browser.Browser(viewport=(1400, 1000), timeout=120) as b:
+        with (
+            browser.LocalServer(server_cmd, cwd=site, log=log) as server,
+            browser.Browser(viewport=(1400, 1000), timeout=120) as b,
+        ):
             landing = b.page()
             landing.goto(server.url + "/")
             b.screenshot(landing, shots / "landing.png")
@@ -187,13 +211,22 @@ def check(site, shots, exercise, quick_steps):
             page.close()
             report["runs"].append(entry)
             report["kernel_start_s"] = entry["kernel_ready_s"]  # the first page load: nothing cached yet
-            page, _, entry = run_one(b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps,
-                                     shots)
+            page, _, entry = run_one(
+                b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps, shots
+            )
             report["runs"].append(entry)
             upload(page, Path(tmp) / solved, "notebooks/exercises")  # to the browser's storage: every page's
             page.close()
-            page, text, entry = run_one(b, f"exercise{exercise}", url(f"notebooks/exercises/{solved}"),
-                                        solved_text, exercise, quick_steps, shots, focus="✓")
+            page, text, entry = run_one(
+                b,
+                f"exercise{exercise}",
+                url(f"notebooks/exercises/{solved}"),
+                solved_text,
+                exercise,
+                quick_steps,
+                shots,
+                focus="✓",
+            )
             report["runs"].append(entry)
             checks = [line for line in text.splitlines() if line.startswith(("✓", "✗"))]
             wanted = check_cells(solved_text)
@@ -201,8 +234,13 @@ def check(site, shots, exercise, quick_steps):
                 raise CheckFailed(f"exercise {exercise}: {wanted} check cells, check lines: {checks}")
             print(f"✓ exercise {exercise}, solved: all {len(checks)} checks pass (" + "; ".join(checks) + ")")
             handed_in = download(page, tmp)
-            kept = [line for cell in handed_in["cells"] for out in cell.get("outputs", [])
-                    for line in "".join(out.get("text", "")).splitlines() if line.startswith("✓")]
+            kept = [
+                line
+                for cell in handed_in["cells"]
+                for out in cell.get("outputs", [])
+                for line in "".join(out.get("text", "")).splitlines()
+                if line.startswith("✓")
+            ]
             if kept != checks:
                 raise CheckFailed(f"File → Download gave a notebook without the run's check lines: {kept}")
             print(f"✓ saved and downloaded (File → Download): {solved} with its outputs, checks included")
@@ -213,14 +251,20 @@ def check(site, shots, exercise, quick_steps):
             report["requests_for_pyodide"] = sum("/static/pyodide/" in url for url in b.requests)
         served = log.read_text(errors="replace")
         needed = [f"/static/pyodide/{name}" for name in lite.PYODIDE_CORE]
-        needed += [f"/static/pyodide/{w['file']}" if w["into"] == "pyodide" else f"/pypi/{w['file']}"
-                   for w in lite.load_lock()["wheels"]]
+        needed += [
+            f"/static/pyodide/{w['file']}" if w["into"] == "pyodide" else f"/pypi/{w['file']}"
+            for w in lite.load_lock()["wheels"]
+        ]
         unserved = [path for path in needed if not re.search(f'"GET {re.escape(path)}[ ?]', served)]
         if unserved:
-            raise CheckFailed("the site did not serve these, so the page got them elsewhere or not at all: "
-                              + ", ".join(unserved))
-    print(f"✓ {report['requests']} requests recorded, every one to 127.0.0.1; the site served Pyodide and all "
-          f"{len(needed) - len(lite.PYODIDE_CORE)} wheels")
+            raise CheckFailed(
+                "the site did not serve these, so the page got them elsewhere or not at all: "
+                + ", ".join(unserved)
+            )
+    print(
+        f"✓ {report['requests']} requests recorded, every one to 127.0.0.1; the site served Pyodide and all "
+        f"{len(needed) - len(lite.PYODIDE_CORE)} wheels"
+    )
     files_count, total = lite.size(site)
     report["site"] = {"files": files_count, "bytes": total}
     (shots / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -231,11 +275,23 @@ def check(site, shots, exercise, quick_steps):
 def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("--site", default=str(lite.OUT), help="the built site (default build/site/lite)")
-    parser.add_argument("--shots", default=str(SHOTS), help="screenshots and report.json (default build/lite-check)")
-    parser.add_argument("--exercise", type=int, choices=step_numbers(), default=3, help="the student notebook to run solved (default 3)")
+    parser.add_argument(
+        "--shots", default=str(SHOTS), help="screenshots and report.json (default build/lite-check)"
+    )
+    parser.add_argument(
+        "--exercise",
+        type=int,
+        choices=step_numbers(),
+        default=3,
+        help="the student notebook to run solved (default 3)",
+    )
     quick = int(QUICK["lite"]["NUM_STEPS"])
-    parser.add_argument("--quick-steps", type=positive_int, default=quick,
-                        help=f"NUM_STEPS of the quick runs (default {quick})")
+    parser.add_argument(
+        "--quick-steps",
+        type=positive_int,
+        default=quick,
+        help=f"NUM_STEPS of the quick runs (default {quick})",
+    )
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback

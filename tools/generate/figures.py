@@ -1,19 +1,26 @@
 """Every figure README.md and docs/*.md quote, written from the one source that measured it.
 
-    python3 -m tools.generate.figures            # rewrite them all (make figures; make bench and make ladder run it)
-    python3 -m tools.generate.figures --stale    # change nothing: one line per copy that differs from its source, exit 1
+    python3 -m tools.generate.figures            # rewrite them all (make figures; make bench and make ladder
+    run it)
+    python3 -m tools.generate.figures --stale    # change nothing: one line per copy that differs from its
+    source, exit
+    1
 
 A figure in a Markdown file sits between two HTML comments, which a rendered page does not show:
 `<!-- fig bench-wall:5 -->~31 s<!-- /fig -->`; a table or a paragraph likewise, on lines of its own.
 The name says which function of FIGURES below writes it, from:
-  docs/results/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the ladder takes)
-  docs/results/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the baseline)
-  docs/results/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on disk)
+  docs/results/ladder.json                  `make ladder` (losses, perplexities, parameters, how long the
+  ladder takes)
+  docs/results/bench.json, bench_baseline.json   `make bench` (every step's wall time, the speed-up over the
+  baseline)
+  docs/results/setup.json                   `make bench BENCH_ARGS=--setup` (building .venv: seconds, MB on
+  disk)
   the reference log                 the last lines train5 prints (tools/project.py's reference_log())
   steps/trainN.py                   their code lines and the changed code lines of each diff (tools/diff.py)
   tools/exercises/student.py                the exercises and their minutes
   tools/dataset.py                  the size of names.txt
-docs/results/ladder.md and docs/results/bench.md are generated whole, from their JSON, by the same functions that
+docs/results/ladder.md and docs/results/bench.md are generated whole, from their JSON, by the same functions
+that
 `make ladder` and `make bench` use. tests/test_figures.py fails when any copy disagrees with its source.
 """
 
@@ -30,6 +37,7 @@ ROOT = str(ROOT)
 
 MARKED = ["README.md", "docs/exercises.md", "docs/speed.md"]  # the hand-written pages that quote figures
 FIGURE = re.compile(r"<!-- fig (?P<name>[\w:-]+) -->(?P<text>.*?)<!-- /fig -->", re.S)
+
 
 def seconds(wall):
     return "< 1 s" if wall < 1 else f"~{wall:.0f} s"
@@ -54,7 +62,9 @@ def bench_range(steps):
 def speedup(steps):
     """How many times faster steps a-b run than in the baseline commit, side by side: `10–15×`."""
     first, last = (int(n) for n in steps.split("-"))
-    ratios = [r["before_wall"] / r["wall"] for n, r in bench_rows(bench.SIDE_BY_SIDE).items() if first <= n <= last]
+    ratios = [
+        r["before_wall"] / r["wall"] for n, r in bench_rows(bench.SIDE_BY_SIDE).items() if first <= n <= last
+    ]
     return f"{min(ratios):.0f}–{max(ratios):.0f}×"
 
 
@@ -63,8 +73,11 @@ def ladder_intro():
     first = data["steps"][0]
     return textwrap.fill(
         f"Every step trained with its defaults ({first['num_steps']:,} names, one per step), then scored on "
-        f"{data['heldout_names']:,} names it never saw ([docs/results/ladder.md](docs/results/ladder.md) says exactly how; "
-        f"`make ladder` regenerates it in {bench.about(ladder.duration(data))}):", 100)
+        f"{data['heldout_names']:,} names it never saw ([docs/results/ladder.md](docs/results/ladder.md) "
+        "says exactly how; "
+        f"`make ladder` regenerates it in {bench.about(ladder.duration(data))}):",
+        100,
+    )
 
 
 def ladder_table():
@@ -90,7 +103,7 @@ def run_tail():
     """The last lines a full `make step5` prints, as a code block: its last two steps, then the samples."""
     lines = full_run().lines
     last_steps = [i for i, (kind, _) in enumerate(lines) if kind == "step"][-2:]
-    return "\n".join(["```", *(line for _, line in lines[last_steps[0]:]), "```"])
+    return "\n".join(["```", *(line for _, line in lines[last_steps[0] :]), "```"])
 
 
 def run_last_loss():
@@ -115,7 +128,10 @@ def code_lines(step=None):
 
 def diff_table():
     lines = ["| diff | changed code lines | the reference's |", "|---|---:|---:|"]
-    lines += [f"| train{n - 1} → train{n} | {diff.count(n)} | {diff.REFERENCE_COUNT.get(n, '—')} |" for n in diff.steps()[1:]]
+    lines += [
+        f"| train{n - 1} → train{n} | {diff.count(n)} | {diff.REFERENCE_COUNT.get(n, '—')} |"
+        for n in diff.steps()[1:]
+    ]
     return "\n".join(lines)
 
 
@@ -139,17 +155,27 @@ def dataset_size():
 
 
 FIGURES = {
-    "bench-wall": bench_wall, "bench-range": bench_range, "speedup": speedup,
-    "ladder-intro": ladder_intro, "ladder-table": ladder_table,
-    "ladder-window": ladder_window, "ladder-train-loss": ladder_train_loss,
-    "run-tail": run_tail, "run-last-loss": run_last_loss, "setup-time": setup_time, "setup-size": setup_size,
-    "code-lines": code_lines, "diff-table": diff_table,
-    "exercises": exercises_summary, "dataset-size": dataset_size,
+    "bench-wall": bench_wall,
+    "bench-range": bench_range,
+    "speedup": speedup,
+    "ladder-intro": ladder_intro,
+    "ladder-table": ladder_table,
+    "ladder-window": ladder_window,
+    "ladder-train-loss": ladder_train_loss,
+    "run-tail": run_tail,
+    "run-last-loss": run_last_loss,
+    "setup-time": setup_time,
+    "setup-size": setup_size,
+    "code-lines": code_lines,
+    "diff-table": diff_table,
+    "exercises": exercises_summary,
+    "dataset-size": dataset_size,
 }
 GENERATED = {  # whole files, written from their JSON
     "docs/results/ladder.md": lambda: ladder.markdown(ladder.load()),
-    "docs/results/bench.md": lambda: bench.markdown(bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE),
-                                            bench.load(bench.SETUP)),
+    "docs/results/bench.md": lambda: bench.markdown(
+        bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE), bench.load(bench.SETUP)
+    ),
 }
 
 
@@ -184,9 +210,16 @@ def differences(relative, have, want):
         return [] if have == want else [f"{relative} differs from what its JSON generates"]
     if have.count("<!-- fig ") != len(FIGURE.findall(have)):
         return [f"{relative}: a `<!-- fig NAME -->` without its `<!-- /fig -->`"]
-    return [f"{relative}: figure {m['name']} " + (f"says {m['text']!r}, its source says {n['text']!r}"
-                                                  if "\n" not in m["text"] + n["text"] else "differs from its source")
-            for m, n in zip(FIGURE.finditer(have), FIGURE.finditer(want)) if m["text"] != n["text"]]
+    return [
+        f"{relative}: figure {m['name']} "
+        + (
+            f"says {m['text']!r}, its source says {n['text']!r}"
+            if "\n" not in m["text"] + n["text"]
+            else "differs from its source"
+        )
+        for m, n in zip(FIGURE.finditer(have), FIGURE.finditer(want))
+        if m["text"] != n["text"]
+    ]
 
 
 def problems():
@@ -200,7 +233,9 @@ def problems():
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
-    parser.add_argument("--stale", action="store_true", help="change nothing: one line per copy that differs, exit 1")
+    parser.add_argument(
+        "--stale", action="store_true", help="change nothing: one line per copy that differs, exit 1"
+    )
     check = parser.parse_args(argv).stale
     found = problems()
     if check or any(line.startswith("error: ") for line in found):

@@ -5,7 +5,8 @@ kernelspec.display_name becomes the installed kernel's ("Python 3 (ipykernel)") 
 is filled in from the kernel, including "version", the Python version of the machine that opened
 it. The notebook is then marked unsaved, and a save (or the two-minute autosave) writes that to
 disk. Byte-identical files on every machine are impossible that way, so the design has three parts:
-  1. the generators (tools/generate/notebooks.py, and so tools/exercises/student.py) write exactly the metadata the
+  1. the generators (tools/generate/notebooks.py, and so tools/exercises/student.py) write exactly the
+  metadata the
      pinned lab writes, less the machine's "version" (KERNELSPEC, LANGUAGE_INFO below);
   2. `make lab` and `make lab-proof` start JupyterLab with tools/lab/config.py, which installs
      pre_save_hook below as jupyter_server's ContentsManager.pre_save_hook: a Python notebook is
@@ -22,9 +23,14 @@ import json
 
 # What JupyterLab 4.6.6 with ipykernel 7.3.0 writes (observed by make lab-proof), less language_info.version.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
-                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                 "pygments_lexer": "ipython3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
 
 
 def ours(metadata):
@@ -32,9 +38,12 @@ def ours(metadata):
     return the keys that were different ("language_info.version", …), in order."""
     if metadata.get("language_info", {}).get("name", "python") != "python":
         return []  # another language's kernel: not ours to rewrite
-    changed = [f"{key}.{field}" for key, value in (("kernelspec", KERNELSPEC), ("language_info", LANGUAGE_INFO))
-               for field in sorted(set(value) | set(metadata.get(key) or {}))
-               if value.get(field) != (metadata.get(key) or {}).get(field)]
+    changed = [
+        f"{key}.{field}"
+        for key, value in (("kernelspec", KERNELSPEC), ("language_info", LANGUAGE_INFO))
+        for field in sorted(set(value) | set(metadata.get(key) or {}))
+        if value.get(field) != (metadata.get(key) or {}).get(field)
+    ]
     metadata.update(kernelspec=dict(KERNELSPEC), language_info=json.loads(json.dumps(LANGUAGE_INFO)))
     return changed
 
@@ -60,14 +69,17 @@ def pre_save_hook(model, path="", contents_manager=None, **kwargs):
         return
     changed = ours(model["content"].setdefault("metadata", {}))
     if changed and contents_manager is not None:
-        contents_manager.log.info("%s: saved with the repo's kernel metadata (the lab had changed %s)",
-                                  path, ", ".join(changed))
+        contents_manager.log.info(
+            "%s: saved with the repo's kernel metadata (the lab had changed %s)", path, ", ".join(changed)
+        )
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     import sys
 
-    sys.stderr.write("error: tools/generate/kernel_metadata.py is a library, not a command: "
-                     "tools/generate/notebooks.py and tools/lab/config.py use it "
-                     "(`make notebooks`, `make lab`)\n")
+    sys.stderr.write(
+        "error: tools/generate/kernel_metadata.py is a library, not a command: "
+        "tools/generate/notebooks.py and tools/lab/config.py use it "
+        "(`make notebooks`, `make lab`)\n"
+    )
     sys.exit(2)

@@ -31,7 +31,13 @@ with pinned_environment():
 
 NOTEBOOKS = ROOT / "notebooks"
 # Cell metadata that only tells jupytext how to write the cell back as a script.
-JUPYTEXT_CELL_KEYS = ("cell_marker", "lines_to_next_cell", "lines_to_end_of_cell_marker", "skipline", "noskipline")
+JUPYTEXT_CELL_KEYS = (
+    "cell_marker",
+    "lines_to_next_cell",
+    "lines_to_end_of_cell_marker",
+    "skipline",
+    "noskipline",
+)
 
 
 def steps():
@@ -58,7 +64,9 @@ def notebook(n, setup=True):
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
         cell.id = f"train{n}-{index:02d}"
-        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k not in JUPYTEXT_CELL_KEYS})
+        cell.metadata = nbformat.from_dict(
+            {k: v for k, v in cell.metadata.items() if k not in JUPYTEXT_CELL_KEYS}
+        )
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     if setup:
@@ -84,7 +92,9 @@ def write_changed(folder, path_of, build_of):
     written = []
     for n in steps():
         path, text = path_of(n), build_of(n)
-        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):  # exact: the generator is the source
+        if not path.is_file() or path.read_bytes() != text.encode(
+            "utf-8"
+        ):  # exact: the generator is the source
             path.write_bytes(text.encode("utf-8"))  # bytes: "\n" line ends on every platform
             written.append(path)
     return written

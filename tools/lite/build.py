@@ -1,9 +1,12 @@
 """Build the course as a JupyterLite site: every notebook runs in the browser, nothing to install.
 
     .venv-lite/bin/python -m tools.lite.build            # make lite: the site in build/site/lite/
-    .venv-lite/bin/python -m tools.lite.build --start notebooks/exercises/train3.ipynb   # where students start
-    .venv-lite/bin/python -m tools.lite.build --verify   # build again into a temp folder: every file must be the same
-    .venv-lite/bin/python -m tools.lite.build --lock     # maintainers: re-pin tools/lite/lock.json from the registries
+    .venv-lite/bin/python -m tools.lite.build --start notebooks/exercises/train3.ipynb   # where students
+    start
+    .venv-lite/bin/python -m tools.lite.build --verify   # build again into a temp folder: every file must be
+    the same
+    .venv-lite/bin/python -m tools.lite.build --lock     # maintainers: re-pin tools/lite/lock.json from the
+    registries
 
 The site is JupyterLite (jupyterlite-core and jupyterlite-pyodide-kernel, pinned in
 tools/lite/requirements.txt, run from .venv-lite) with the lesson notebooks, the student notebooks
@@ -75,7 +78,9 @@ def run(command, **kwargs):
     result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     if result.returncode:
         tail = (result.stderr or result.stdout).strip().splitlines()[-15:]
-        raise LiteError(f"{' '.join(map(str, command))} failed (exit {result.returncode}):\n  " + "\n  ".join(tail))
+        raise LiteError(
+            f"{' '.join(map(str, command))} failed (exit {result.returncode}):\n  " + "\n  ".join(tail)
+        )
     return result.stdout
 
 
@@ -90,12 +95,16 @@ def kernel_pyodide_version():
     try:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
     except ModuleNotFoundError:
-        raise LiteError("tools/lite/build.py runs in .venv-lite (tools/lite/requirements.txt): `make lite` builds it, then "
-                        "`.venv-lite/bin/python -m tools.lite.build`") from None
+        raise LiteError(
+            "tools/lite/build.py runs in .venv-lite (tools/lite/requirements.txt): `make lite` builds it, "
+            "then "
+            "`.venv-lite/bin/python -m tools.lite.build`"
+        ) from None
     return PYODIDE_VERSION
 
 
 # --- downloads: npm and pip only, checked against the lock ----------------------------------------
+
 
 def fetch_pyodide(pin):
     """The npm tarball of Pyodide, from the cache or `npm pack`, checked against the pinned integrity."""
@@ -109,8 +118,10 @@ def fetch_pyodide(pin):
             shutil.move(next(Path(tmp).glob("*.tgz")), tarball)
     if npm_integrity(tarball) != pin["integrity"]:
         tarball.unlink()
-        raise LiteError(f"{spec}: the tarball's integrity is not the one pinned in tools/lite/lock.json (removed it; "
-                        "run the build again, or `make lite-lock` if the pin is what changed)")
+        raise LiteError(
+            f"{spec}: the tarball's integrity is not the one pinned in tools/lite/lock.json (removed it; "
+            "run the build again, or `make lite-lock` if the pin is what changed)"
+        )
     return tarball
 
 
@@ -134,17 +145,34 @@ def fetch_wheels(wheels):
             raise LiteError(f"pip did not save {w['file']} (is the file name in tools/lite/lock.json right?)")
         if sha256(path) != w["sha256"]:
             path.unlink()
-            raise LiteError(f"{w['file']}: sha256 differs from tools/lite/lock.json (removed it; run the build again)")
+            raise LiteError(
+                f"{w['file']}: sha256 differs from tools/lite/lock.json (removed it; run the build again)"
+            )
     return {w["file"]: folder / w["file"] for w in wheels}
 
 
 def pip_download(args, folder):
     """Pure wheels for Pyodide's Python, no dependencies (the lock names each one)."""
-    run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:",
-         "--python-version", "3.14", "--dest", str(folder), *args])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.14",
+            "--dest",
+            str(folder),
+            *args,
+        ]
+    )
 
 
 # --- the lock ------------------------------------------------------------------------------------
+
 
 def lock_closure(packages, roots):
     """The names in Pyodide's lock that `roots` need, in sorted order."""
@@ -171,13 +199,20 @@ def pyodide_lock(tarball):
 
 
 def write_lock():
-    """Re-pin tools/lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from PyPI."""
+    """Re-pin tools/lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from
+    PyPI."""
     version = kernel_pyodide_version()
     integrity = run(["npm", "view", f"pyodide@{version}", "dist.integrity"]).strip()
     pin = {"package": "pyodide", "version": version, "integrity": integrity}
     packages = pyodide_lock(fetch_pyodide(pin))["packages"]
-    old = {w["name"]: w for w in json.loads(LOCK.read_text(encoding="utf-8"))["wheels"]} if LOCK.is_file() else {}
-    wanted = [(packages[k]["name"], packages[k]["version"], "pyodide") for k in lock_closure(packages, LOCK_ROOTS)]
+    old = (
+        {w["name"]: w for w in json.loads(LOCK.read_text(encoding="utf-8"))["wheels"]}
+        if LOCK.is_file()
+        else {}
+    )
+    wanted = [
+        (packages[k]["name"], packages[k]["version"], "pyodide") for k in lock_closure(packages, LOCK_ROOTS)
+    ]
     wanted += [(name, old[name]["version"] if name in old else None, "piplite") for name in PIPLITE_EXTRAS]
     wheels = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,15 +222,25 @@ def write_lock():
             (file,) = set(os.listdir(tmp)) - before
             version = version or file.split("-")[1]
             if into == "pyodide" and file != packages[normalize(name)]["file_name"]:
-                raise LiteError(f"PyPI's wheel {file} is not the {packages[normalize(name)]['file_name']} that "
-                                f"Pyodide's lock names")
-            wheels.append({"name": name, "version": version, "file": file, "sha256": sha256(Path(tmp) / file),
-                           "into": into})
+                raise LiteError(
+                    f"PyPI's wheel {file} is not the {packages[normalize(name)]['file_name']} that "
+                    f"Pyodide's lock names"
+                )
+            wheels.append(
+                {
+                    "name": name,
+                    "version": version,
+                    "file": file,
+                    "sha256": sha256(Path(tmp) / file),
+                    "into": into,
+                }
+            )
     LOCK.write_text(json.dumps({"pyodide": pin, "wheels": wheels}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {LOCK.relative_to(ROOT)}: pyodide {pin['version']}, {len(wheels)} wheels")
 
 
 # --- the build -----------------------------------------------------------------------------------
+
 
 def source_date_epoch():
     """Every file's time on the site: the last commit's, so that a build depends on the commit only."""
@@ -218,8 +263,10 @@ def stage_pyodide(tarball, wheels, paths, folder, epoch):
             continue
         entry = lock["packages"][normalize(w["name"])]
         if entry["file_name"] != w["file"]:
-            raise LiteError(f"tools/lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
-                            "run `make lite-lock`")
+            raise LiteError(
+                f"tools/lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
+                "run `make lite-lock`"
+            )
         served[normalize(w["name"])] = {**entry, "sha256": w["sha256"]}
         shutil.copy(paths[w["file"]], folder / w["file"])
     lock["packages"] = served
@@ -237,8 +284,10 @@ def stage_contents(folder, epoch):
     for source, target in CONTENTS:
         src, dst = ROOT / source, folder / target
         if not src.exists():
-            raise LiteError(f"{source} is missing" + (": run `make data` (or copy names.txt there) first"
-                                                      if source.startswith("data/") else ""))
+            raise LiteError(
+                f"{source} is missing"
+                + (": run `make data` (or copy names.txt there) first" if source.startswith("data/") else "")
+            )
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -262,7 +311,8 @@ def start_label(start):
     found = re.fullmatch(r"notebooks/(exercises/)?train(\d+)\.ipynb", start)
     if not found:
         return html.escape(start)
-    return f"{'the exercises of step' if found.group(1) else 'lesson'} {found.group(2)}, {idea(int(found.group(2)))}"
+    what = "the exercises of step" if found.group(1) else "lesson"
+    return f"{what} {found.group(2)}, {idea(int(found.group(2)))}"
 
 
 def landing_page(start):
@@ -271,10 +321,11 @@ def landing_page(start):
     It stands in for JupyterLite's own root page, which only redirects to the lab; like that page it holds the
     root's (empty) jupyter-config-data, which the lab's pages read, but it loads no script."""
     rows = "".join(
-        f'<tr><td>{n}</td><td>{idea(n)}</td>'
+        f"<tr><td>{n}</td><td>{idea(n)}</td>"
         f'<td><a href="{lite_url(f"notebooks/train{n}.ipynb")}">lesson</a></td>'
         f'<td><a href="{lite_url(f"notebooks/exercises/train{n}.ipynb")}">exercises</a></td></tr>'
-        for n in step_numbers())
+        for n in step_numbers()
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -285,8 +336,10 @@ def landing_page(start):
 <!-- JupyterLite's pages read their settings from here up to the site's root (jupyter-lite.json) -->
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>
-body {{ font: 17px/1.5 system-ui, sans-serif; color: #1d2230; max-width: 52em; margin: 0 auto; padding: 0 20px 40px; }}
-a {{ color: #2156c9; }} h1 {{ margin: 28px 0 4px; }} h2 {{ border-bottom: 1px solid #d9dce3; padding-bottom: 4px; }}
+body {{ font: 17px/1.5 system-ui, sans-serif; color: #1d2230; max-width: 52em; margin: 0 auto;
+  padding: 0 20px 40px; }}
+a {{ color: #2156c9; }} h1 {{ margin: 28px 0 4px; }}
+h2 {{ border-bottom: 1px solid #d9dce3; padding-bottom: 4px; }}
 .start {{ display: inline-block; background: #2156c9; color: #fff; padding: 10px 18px; border-radius: 6px;
   text-decoration: none; font-weight: 600; margin: 8px 0; }}
 table {{ border-collapse: collapse; }} td {{ border-bottom: 1px solid #d9dce3; padding: 5px 10px; }}
@@ -310,13 +363,15 @@ taken out for you to write; a check cell under each blank prints ✓ when your c
 <li>Your changes are saved <b>in this browser</b> (its site storage), not on a server: come back with the same
 browser on the same computer and they are still there. A private window, another browser, another computer or
 clearing the browser's data starts from the original notebooks again.</li>
-<li><b>To hand a notebook in</b> (or keep a copy): save it (Ctrl+S), then <i>File → Download</i>, or right-click it
-in the file browser on the left and choose <i>Download</i>. You get the <code>.ipynb</code> file to send to your
-teacher; it opens in any Jupyter.</li>
-<li><b>Quick mode</b> on a slow machine: add a first cell <code>import os; os.environ["NUM_STEPS"] = "50"</code>
-and run everything after it: training stops after 50 names instead of 1,000.</li>
+<li><b>To hand a notebook in</b> (or keep a copy): save it (Ctrl+S), then <i>File → Download</i>, or
+right-click it in the file browser on the left and choose <i>Download</i>. You get the <code>.ipynb</code>
+file to send to your teacher; it opens in any Jupyter.</li>
+<li><b>Quick mode</b> on a slow machine: add a first cell
+<code>import os; os.environ["NUM_STEPS"] = "50"</code> and run everything after it: training stops after
+50 names instead of 1,000.</li>
 </ul>
-<p class="muted">Built by <code>make lite</code> (JupyterLite with Pyodide, Python compiled to WebAssembly). Everything,
+<p class="muted">Built by <code>make lite</code> (JupyterLite with Pyodide, Python compiled to WebAssembly).
+Everything,
 Python included, is served from this site: it works on a school network or a USB stick.</p>
 </body>
 </html>
@@ -328,12 +383,16 @@ def build(out=OUT, start=START):
     started = time.perf_counter()
     out = Path(out)
     if not (ROOT / start).is_file() or not start.endswith(".ipynb"):
-        raise LiteError(f"--start {start}: no such notebook in the repo (e.g. notebooks/exercises/train3.ipynb)")
+        raise LiteError(
+            f"--start {start}: no such notebook in the repo (e.g. notebooks/exercises/train3.ipynb)"
+        )
     lock = load_lock()
     version = kernel_pyodide_version()
     if lock["pyodide"]["version"] != version:
-        raise LiteError(f"jupyterlite-pyodide-kernel expects Pyodide {version}, tools/lite/lock.json pins "
-                        f"{lock['pyodide']['version']}: run `make lite-lock`")
+        raise LiteError(
+            f"jupyterlite-pyodide-kernel expects Pyodide {version}, tools/lite/lock.json pins "
+            f"{lock['pyodide']['version']}: run `make lite-lock`"
+        )
     tarball = fetch_pyodide(lock["pyodide"])
     paths = fetch_wheels(lock["wheels"])
     epoch = source_date_epoch()
@@ -351,9 +410,24 @@ def build(out=OUT, start=START):
         stage_contents(stage / "files", epoch)
         built = Path(tmp) / "out"
         progress("jupyter lite build …")
-        run([str(Path(sys.executable).with_name("jupyter")), "lite", "build", "--lite-dir", str(stage),
-             "--output-dir", str(built), "--contents", str(stage / "files"), "--no-sourcemaps",
-             "--source-date-epoch", str(epoch)], cwd=stage, env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)})
+        run(
+            [
+                str(Path(sys.executable).with_name("jupyter")),
+                "lite",
+                "build",
+                "--lite-dir",
+                str(stage),
+                "--output-dir",
+                str(built),
+                "--contents",
+                str(stage / "files"),
+                "--no-sourcemaps",
+                "--source-date-epoch",
+                str(epoch),
+            ],
+            cwd=stage,
+            env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
+        )
         (built / "index.html").write_text(landing_page(start), encoding="utf-8")
         touch_tree(built, epoch)
         check_site(built, lock)
@@ -369,7 +443,9 @@ def check_site(site, lock):
     kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     problems = []
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.mjs":
-        problems.append(f"pyodideUrl is {kernel.get('pyodideUrl')!r}, not the site's ./static/pyodide/pyodide.mjs")
+        problems.append(
+            f"pyodideUrl is {kernel.get('pyodideUrl')!r}, not the site's ./static/pyodide/pyodide.mjs"
+        )
     if kernel.get("disablePyPIFallback") is not True:
         problems.append("disablePyPIFallback is not set: the kernel could go to PyPI")
     if any(not url.startswith("./") for url in kernel.get("pipliteUrls", [])):
@@ -378,7 +454,9 @@ def check_site(site, lock):
     for entry in served.values():
         path = site / "static" / "pyodide" / entry["file_name"]
         if not path.is_file() or sha256(path) != entry["sha256"]:
-            problems.append(f"static/pyodide/{entry['file_name']} is missing or differs from the lock's sha256")
+            problems.append(
+                f"static/pyodide/{entry['file_name']} is missing or differs from the lock's sha256"
+            )
     for w in lock["wheels"]:
         if w["into"] == "piplite" and not (site / "pypi" / w["file"]).is_file():
             problems.append(f"pypi/{w['file']} is missing")
@@ -405,7 +483,9 @@ def verify(out=OUT):
     if not (Path(out) / "index.html").is_file():
         raise LiteError(f"{out} has no site: run `make lite` first")
     with tempfile.TemporaryDirectory(prefix="lite-again-") as tmp:
-        start = re.search(r'id="start" href="lab/index.html\?path=([^"]+)"', (Path(out) / "index.html").read_text())
+        start = re.search(
+            r'id="start" href="lab/index.html\?path=([^"]+)"', (Path(out) / "index.html").read_text()
+        )
         build(Path(tmp) / "site", start.group(1) if start else START)
         first, second = digests(out), digests(Path(tmp) / "site")
     return sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
@@ -414,10 +494,16 @@ def verify(out=OUT):
 def main(argv=None):
     parser = command_line(__doc__, __file__)
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--verify", action="store_true", help="build again into a temp folder and compare every file")
-    what.add_argument("--lock", action="store_true", help="re-pin tools/lite/lock.json from npm and PyPI (maintainers)")
+    what.add_argument(
+        "--verify", action="store_true", help="build again into a temp folder and compare every file"
+    )
+    what.add_argument(
+        "--lock", action="store_true", help="re-pin tools/lite/lock.json from npm and PyPI (maintainers)"
+    )
     parser.add_argument("--out", default=str(OUT), help="the site (default build/site/lite)")
-    parser.add_argument("--start", default=START, help=f"the notebook the landing page starts students on (default {START})")
+    parser.add_argument(
+        "--start", default=START, help=f"the notebook the landing page starts students on (default {START})"
+    )
     args = parser.parse_args(argv)
     try:
         if args.lock:
@@ -425,15 +511,19 @@ def main(argv=None):
         elif args.verify:
             differ = verify(args.out)
             if differ:
-                print(f"error: a second build differs in {len(differ)} file(s): " + ", ".join(differ[:10]),
-                      file=sys.stderr)
+                print(
+                    f"error: a second build differs in {len(differ)} file(s): " + ", ".join(differ[:10]),
+                    file=sys.stderr,
+                )
                 return 1
             print(f"reproducible: a second build gave the same {len(digests(args.out))} files, byte for byte")
         else:
             seconds = build(args.out, args.start)
             files, total = size(args.out)
-            print(f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
-                  f"serve it with `python3 -m http.server -d {os.path.relpath(args.out)}`")
+            print(
+                f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
+                f"serve it with `python3 -m http.server -d {os.path.relpath(args.out)}`"
+            )
     except LiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,11 +1,15 @@
-"""Time every step: wall time, steps per second and peak memory, into docs/results/bench.json and docs/results/bench.md.
+"""Time every step: wall time, steps per second and peak memory, into docs/results/bench.json and
+docs/results/bench.md.
 
     python3 -m tools.measure.bench                      # every step with its defaults, one after the other
     python3 -m tools.measure.bench --baseline HEAD~1    # also run that commit's steps, side by side
-    python3 -m tools.measure.bench --steps 100          # each step stopped after 100 steps (STOP_AFTER): printed only
-    python3 -m tools.measure.bench --setup              # the first `make test`'s cost: a fresh .venv, timed, sized
+    python3 -m tools.measure.bench --steps 100          # each step stopped after 100 steps (STOP_AFTER):
+    printed only
+    python3 -m tools.measure.bench --setup              # the first `make test`'s cost: a fresh .venv, timed,
+    sized
 
-A run with the defaults writes docs/results/bench.json; a --baseline run writes docs/results/bench_baseline.json
+A run with the defaults writes docs/results/bench.json; a --baseline run writes
+docs/results/bench_baseline.json
 (the same figures, with the other commit's beside them). docs/results/bench.md is generated from both, in
 full: never edit it by hand. `make bench` then runs tools/generate/figures.py, which copies the figures
 into README.md and docs/*.md.
@@ -76,7 +80,8 @@ def machine():
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 class Worktree:
@@ -86,8 +91,11 @@ class Worktree:
         self.rev, self.path = rev, tempfile.mkdtemp(prefix="bench-")
 
     def __enter__(self):
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", self.path, self.rev],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", ROOT, "worktree", "add", "--detach", self.path, self.rev],
+            check=True,
+            capture_output=True,
+        )
         return self.path
 
     def __exit__(self, *exc):
@@ -143,17 +151,29 @@ def setup():
         mb = disk_mb(venv)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    pins = [line for line in run_tests.REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
-    return {"generated_by": "tools/measure/bench.py --setup", "date": str(datetime.date.today()),
-            "machine": machine(), "commit": commit(), "python": platform.python_version(), "pins": len(pins),
-            "seconds": seconds, "mb": mb}
+    pins = [
+        line
+        for line in run_tests.REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return {
+        "generated_by": "tools/measure/bench.py --setup",
+        "date": str(datetime.date.today()),
+        "machine": machine(),
+        "commit": commit(),
+        "python": platform.python_version(),
+        "pins": len(pins),
+        "seconds": seconds,
+        "mb": mb,
+    }
 
 
 def setup_summary(data):
-    return (f"{data['date']}: a fresh .venv ({data['pins']} pins of requirements.txt, Python "
-            f"{data['python']}, from the package index with pip's cache off) took {data['seconds']:.0f} s to "
-            f"build and takes {data['mb']:.0f} MB on disk. Machine: {data['machine']}.")
+    return (
+        f"{data['date']}: a fresh .venv ({data['pins']} pins of requirements.txt, Python "
+        f"{data['python']}, from the package index with pip's cache off) took {data['seconds']:.0f} s to "
+        f"build and takes {data['mb']:.0f} MB on disk. Machine: {data['machine']}."
+    )
 
 
 def table(rows):
@@ -165,10 +185,12 @@ def table(rows):
         rule += "---:|---:|---:|:---:|"
     lines = [head, rule]
     for r in rows:
-        line = f"| train{r['step']} | {r['steps']} | {r['wall']:.1f} | {r['steps'] / r['wall']:.1f} | {r['rss']:.0f} |"
+        speed = r["steps"] / r["wall"]
+        line = f"| train{r['step']} | {r['steps']} | {r['wall']:.1f} | {speed:.1f} | {r['rss']:.0f} |"
         if compare:
             ratio = r["wall"] / r["before_wall"]
-            line += f" {r['before_wall']:.1f} | {r['before_rss']:.0f} | {ratio:.2f} | {'yes' if r['same'] else 'NO'} |"
+            same = "yes" if r["same"] else "NO"
+            line += f" {r['before_wall']:.1f} | {r['before_rss']:.0f} | {ratio:.2f} | {same} |"
         lines.append(line)
     return "\n".join(lines)
 
@@ -180,7 +202,11 @@ def about(seconds):
 
 def when(data):
     """The line that says what was measured, when and where."""
-    what = f"each step stopped after {data['stop_after']} steps" if data["stop_after"] else "each step with its defaults"
+    what = (
+        f"each step stopped after {data['stop_after']} steps"
+        if data["stop_after"]
+        else "each step with its defaults"
+    )
     return f"{data['date']}, {what}. Machine: {data['machine']}."
 
 
@@ -195,23 +221,49 @@ def load(name=ALONE, folder=DOCS):
 
 def markdown(alone, side_by_side=None, setup=None):
     """docs/results/bench.md, all of it, from the three runs' figures (any may be None: not run yet)."""
-    how_long = f"every step alone, {about(sum(r['wall'] for r in alone['rows']))}" if alone else "every step alone"
-    text = ["# Benchmark", "",
-            "Generated by `make bench` (tools/measure/bench.py) from docs/results/bench.json, bench_baseline.json and setup.json: do",
-            f"not edit by hand. Regenerate with `make bench` ({how_long}) or `make bench BENCH_ARGS=\"--baseline REV\"`",
-            "(side by side with another commit).", ""]
+    how_long = (
+        f"every step alone, {about(sum(r['wall'] for r in alone['rows']))}" if alone else "every step alone"
+    )
+    text = [
+        "# Benchmark",
+        "",
+        "Generated by `make bench` (tools/measure/bench.py) from docs/results/bench.json, "
+        "bench_baseline.json and setup.json: do",
+        f'not edit by hand. Regenerate with `make bench` ({how_long}) or `make bench BENCH_ARGS="--baseline '
+        'REV"`',
+        "(side by side with another commit).",
+        "",
+    ]
     if alone:
         text += ["## Every step alone", "", when(alone), "", table(alone["rows"]), ""]
         if not alone["stop_after"]:
-            text += [f"The reference microgpt takes about {REFERENCE['wall']} s and {REFERENCE['rss']} MB for train5's "
-                     "run on a 2-core machine here (a figure of its specification, not measured by this tool).", ""]
+            text += [
+                f"The reference microgpt takes about {REFERENCE['wall']} s and {REFERENCE['rss']} MB for "
+                "train5's "
+                "run on a 2-core machine here (a figure of its specification, not measured by this tool).",
+                "",
+            ]
     if side_by_side:
-        text += [f"## Side by side with commit `{side_by_side['baseline']}`", "", when(side_by_side), "",
-                 f"Before = commit `{side_by_side['baseline']}`, after = commit `{side_by_side['commit']}`, each step run "
-                 "in both at the same moment (one per core).", "", table(side_by_side["rows"]), ""]
+        text += [
+            f"## Side by side with commit `{side_by_side['baseline']}`",
+            "",
+            when(side_by_side),
+            "",
+            f"Before = commit `{side_by_side['baseline']}`, after = commit `{side_by_side['commit']}`, each "
+            "step run "
+            "in both at the same moment (one per core).",
+            "",
+            table(side_by_side["rows"]),
+            "",
+        ]
     if setup:
-        text += ["## Setting up: the first `make test`", "", setup_summary(setup) + " Measured by "
-                 "`make bench BENCH_ARGS=--setup`; the tests' own time comes on top.", ""]
+        text += [
+            "## Setting up: the first `make test`",
+            "",
+            setup_summary(setup) + " Measured by "
+            "`make bench BENCH_ARGS=--setup`; the tests' own time comes on top.",
+            "",
+        ]
     text += ["How the autograd steps got faster without changing a bit: [speed.md](../speed.md).", ""]
     return "\n".join(text)
 
@@ -226,19 +278,31 @@ def write(name, data, folder=DOCS):
 
 
 def commit():
-    result = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
     return result.stdout.strip() or None
 
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
-    parser.add_argument("--steps", type=positive_int, help="stop each step after this many training steps (STOP_AFTER)")
+    parser.add_argument(
+        "--steps", type=positive_int, help="stop each step after this many training steps (STOP_AFTER)"
+    )
     parser.add_argument("--only", type=step_list, help="comma-separated step numbers, e.g. 2,5")
-    parser.add_argument("--baseline", metavar="REV", help="a commit to run side by side for a before/after ratio")
-    parser.add_argument("--setup", action="store_true",
-                        help="time and size a fresh .venv instead, from the package index (setup.json)")
-    parser.add_argument("--out", help="folder for the JSON and bench.md (default docs/, for runs of every step "
-                                      "with its defaults; a partial run only prints unless given one)")
+    parser.add_argument(
+        "--baseline", metavar="REV", help="a commit to run side by side for a before/after ratio"
+    )
+    parser.add_argument(
+        "--setup",
+        action="store_true",
+        help="time and size a fresh .venv instead, from the package index (setup.json)",
+    )
+    parser.add_argument(
+        "--out",
+        help="folder for the JSON and bench.md (default docs/, for runs of every step "
+        "with its defaults; a partial run only prints unless given one)",
+    )
     args = parser.parse_args(argv)
     if args.setup:
         if args.steps or args.only or args.baseline:
@@ -258,8 +322,15 @@ def main(argv=None):
             rows = bench(only, knobs, other)
     else:
         rows = bench(only, knobs)
-    data = {"generated_by": "tools/measure/bench.py", "date": str(datetime.date.today()), "machine": machine(),
-            "commit": commit(), "baseline": args.baseline, "stop_after": args.steps, "rows": rows}
+    data = {
+        "generated_by": "tools/measure/bench.py",
+        "date": str(datetime.date.today()),
+        "machine": machine(),
+        "commit": commit(),
+        "baseline": args.baseline,
+        "stop_after": args.steps,
+        "rows": rows,
+    }
     print(when(data), table(rows), sep="\n\n")
     if out:
         os.makedirs(out, exist_ok=True)

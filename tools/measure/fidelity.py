@@ -19,13 +19,33 @@ from ..project import ROOT, command_line, reference_log, run_main, step_numbers
 # recorded from the straightforward implementation before any speed work (commit 6e4c083).
 WEIGHTS_SHA256 = os.path.join(ROOT, "tests", "golden", "train5_weights.sha256")
 GOLDEN = {  # step: (first loss, last loss, mean of the last 100, the 20 samples)
-    0: (3.2958, 2.7177, 2.4416, "enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan "
-        "ravbrieeligsonal kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy"),
-    1: (3.2978, 2.6873, 2.4389, "aylan an ma jara sa ann cah an anelisa an jan alinada ja relon lan canen do ma iann n"),
-    4: (3.3660, 2.6438, 2.3074, "jalyn annze jaenn aren namah karia ylian anna avan sarare konna keylen keran alerin "
-        "darar kanne kana kara alela anrie"),
-    5: (3.3660, 2.6497, 2.2761, "kamon ann karai jaire vialan karia yeran anna areli kaina konna keylen liole alerin "
-        "earan lenne kana lara alela anton"),
+    0: (
+        3.2958,
+        2.7177,
+        2.4416,
+        "enaroa romra brabecyler talyaxbranalewia zfyclahab czasan asocayeleelcan "
+        "ravbrieeligsonal kelosonnn lydonyanen eil gh dricoynylelule ma py h mbloris kxwai on bbichy",
+    ),
+    1: (
+        3.2978,
+        2.6873,
+        2.4389,
+        "aylan an ma jara sa ann cah an anelisa an jan alinada ja relon lan canen do ma iann n",
+    ),
+    4: (
+        3.3660,
+        2.6438,
+        2.3074,
+        "jalyn annze jaenn aren namah karia ylian anna avan sarare konna keylen keran alerin "
+        "darar kanne kana kara alela anrie",
+    ),
+    5: (
+        3.3660,
+        2.6497,
+        2.2761,
+        "kamon ann karai jaire vialan karia yeran anna areli kaina konna keylen liole alerin "
+        "earan lenne kana lara alela anton",
+    ),
 }
 
 
@@ -71,8 +91,12 @@ def main(argv=None):
         started = time.perf_counter()
         outputs[step], weights = run(step)
         first, last, mean, names = figures(outputs[step])
-        print(f"{time.perf_counter() - started:.1f} s | loss {first:.4f} -> {last:.4f} | mean of last 100 {mean:.4f} | "
-              f"samples: {', '.join(names.split(' ')[:5])}, …", flush=True)
+        print(
+            f"{time.perf_counter() - started:.1f} s | loss {first:.4f} -> {last:.4f} | mean of last 100 "
+            f"{mean:.4f} | "
+            f"samples: {', '.join(names.split(' ')[:5])}, …",
+            flush=True,
+        )
         if step in GOLDEN:
             got, want = figures(outputs[step]), GOLDEN[step]
             for label, a, b in zip(("first loss", "last loss", "mean of last 100", "samples"), got, want):
@@ -86,12 +110,17 @@ def main(argv=None):
             if problem:
                 failures.append(f"train5 vs the reference log: {problem}")
             if weights != golden_weights:
-                failures.append(f"train5: final weights sha256 {weights[:16]}…, expected {golden_weights[:16]}…")
+                failures.append(
+                    f"train5: final weights sha256 {weights[:16]}…, expected {golden_weights[:16]}…"
+                )
     if failures:
         print("\n".join(["DIFFERENT:"] + failures))
         return 1
-    print("identical: train5 prints the reference log line for line and ends with the golden weights (sha256 "
-          f"{golden_weights[:16]}…); train0, train1, train4 match the reference figures; train2 prints train1's output")
+    print(
+        "identical: train5 prints the reference log line for line and ends with the golden weights (sha256 "
+        f"{golden_weights[:16]}…); train0, train1, train4 match the reference figures; train2 prints "
+        "train1's output"
+    )
     return 0
 
 

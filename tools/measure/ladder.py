@@ -1,10 +1,14 @@
 """The ladder: every step trained with its defaults, then scored on 1,000 names it never saw.
 
-    python3 -m tools.measure.ladder                          # full length (minutes): writes docs/results/ladder.md,
-                                                     # docs/results/ladder.json and docs/results/loss_curves.svg/.png
-    python3 -m tools.measure.ladder --steps 20 --out DIR     # quick mode: NUM_STEPS=20 for every step, into DIR
+    python3 -m tools.measure.ladder                          # full length (minutes): writes
+    docs/results/ladder.md,
+                                                     # docs/results/ladder.json and
+                                                     docs/results/loss_curves.svg/.png
+    python3 -m tools.measure.ladder --steps 20 --out DIR     # quick mode: NUM_STEPS=20 for every step, into
+    DIR
     LADDER_STEPS=20 python3 -m tools.measure.ladder --out DIR    # the same, from the environment
-    python3 -m tools.measure.ladder --plot-only              # redraw the plot from docs/results/ladder.json, no training
+    python3 -m tools.measure.ladder --plot-only              # redraw the plot from docs/results/ladder.json,
+    no training
 
 Each step runs in this process (runpy), exactly as `python3 steps/trainN.py` would run it, with
 its printed output captured. Its training losses are recorded at full precision: the step's own
@@ -33,8 +37,10 @@ import platform
 import sys
 import time
 
-from .. import diff  # the steps' titles, the same helper the diff printer uses
-from .. import steprun
+from .. import (
+    diff,  # the steps' titles, the same helper the diff printer uses
+    steprun,
+)
 from ..project import RESULTS, command_line, kv_cache, positive_int, run_main, step_list, step_numbers
 from . import bench  # the machine description the benchmark uses
 
@@ -50,8 +56,10 @@ def progress(message):
 
 # --- running a step -------------------------------------------------------------------------------
 
+
 class Recorder:
-    """Stands in for `print` inside a step: prints as usual, and keeps each training loss at full precision."""
+    """Stands in for `print` inside a step: prints as usual, and keeps each training loss at full
+    precision."""
 
     def __init__(self, label, started, every=10.0):
         self.label, self.started, self.every = label, started, every
@@ -86,13 +94,18 @@ def run_step(n, knobs):
     except SystemExit as exc:  # a step reports a bad knob or a missing dataset this way
         raise SystemExit(f"error: train{n} stopped: {exc.code}\n{out.getvalue()[-2000:]}") from None
     wall = time.perf_counter() - started
-    mismatched = [i for i, (x, p) in enumerate(zip(recorder.losses, recorder.printed)) if f"{x:.4f}" != f"{p:.4f}"]
+    mismatched = [
+        i for i, (x, p) in enumerate(zip(recorder.losses, recorder.printed)) if f"{x:.4f}" != f"{p:.4f}"
+    ]
     if mismatched:
-        raise SystemExit(f"error: train{n}: recorded loss of step {mismatched[0] + 1} does not print as printed")
+        raise SystemExit(
+            f"error: train{n}: recorded loss of step {mismatched[0] + 1} does not print as printed"
+        )
     return env, output, recorder, wall
 
 
 # --- held-out evaluation --------------------------------------------------------------------------
+
 
 def tokens_of(env, name):
     return [env["BOS"]] + [env["chars"].index(ch) for ch in name] + [env["BOS"]]
@@ -129,12 +142,19 @@ def held_out(env, count=HELD_OUT):
         positions += len(losses)
         per_name.append(sum(losses) / len(losses))
     loss = total / positions
-    return {"heldout_names": len(docs) - first, "heldout_first_index": first, "heldout_trained_on": seen,
-            "heldout_positions": positions, "heldout_loss": loss, "heldout_perplexity": math.exp(loss),
-            "heldout_loss_name_weighted": sum(per_name) / len(per_name)}
+    return {
+        "heldout_names": len(docs) - first,
+        "heldout_first_index": first,
+        "heldout_trained_on": seen,
+        "heldout_positions": positions,
+        "heldout_loss": loss,
+        "heldout_perplexity": math.exp(loss),
+        "heldout_loss_name_weighted": sum(per_name) / len(per_name),
+    }
 
 
 # --- the ladder -----------------------------------------------------------------------------------
+
 
 def idea(n):
     """The new idea of step n: its title after the dash."""
@@ -152,29 +172,54 @@ def ladder(num_steps=None, only=None, heldout=HELD_OUT):
         scores = held_out(env, heldout)
         evaluation = time.perf_counter() - started
         losses = recorder.losses
-        row = {"step": n, "file": f"steps/train{n}.py", "title": diff.title(n), "idea": idea(n),
-               "params": len(env["params"]) if "params" in env else None,
-               "vocab_size": env["vocab_size"], "num_steps": env["NUM_STEPS"], "trained_steps": len(losses),
-               "final_train_loss": sum(losses[-LAST:]) / len(losses[-LAST:]), "final_train_window": len(losses[-LAST:]),
-               **scores, "wall_seconds": wall, "eval_seconds": evaluation,
-               "samples": steprun.parse(output).samples,
-               "losses": losses}
+        row = {
+            "step": n,
+            "file": f"steps/train{n}.py",
+            "title": diff.title(n),
+            "idea": idea(n),
+            "params": len(env["params"]) if "params" in env else None,
+            "vocab_size": env["vocab_size"],
+            "num_steps": env["NUM_STEPS"],
+            "trained_steps": len(losses),
+            "final_train_loss": sum(losses[-LAST:]) / len(losses[-LAST:]),
+            "final_train_window": len(losses[-LAST:]),
+            **scores,
+            "wall_seconds": wall,
+            "eval_seconds": evaluation,
+            "samples": steprun.parse(output).samples,
+            "losses": losses,
+        }
         del env
         gc.collect()
         rows.append(row)
-        warn = f"  WARNING: {row['heldout_trained_on']} held-out names were trained on" if row["heldout_trained_on"] else ""
-        progress(f"train{n}: done in {wall:.1f} s + {evaluation:.1f} s held-out | {train_loss_header(rows)} "
-                 f"{row['final_train_loss']:.4f} | held-out {row['heldout_loss']:.4f} "
-                 f"(ppl {row['heldout_perplexity']:.2f}) | {time.perf_counter() - began:.0f} s so far{warn}")
-    return {"generated_by": "tools/measure/ladder.py", "python": platform.python_version(), "machine": bench.machine(),
-            "num_steps": num_steps or "default", "heldout_names": heldout, "final_train_window": LAST,
-            "definition": DEFINITION.format(count=heldout), "steps": rows}
+        warn = (
+            f"  WARNING: {row['heldout_trained_on']} held-out names were trained on"
+            if row["heldout_trained_on"]
+            else ""
+        )
+        progress(
+            f"train{n}: done in {wall:.1f} s + {evaluation:.1f} s held-out | {train_loss_header(rows)} "
+            f"{row['final_train_loss']:.4f} | held-out {row['heldout_loss']:.4f} "
+            f"(ppl {row['heldout_perplexity']:.2f}) | {time.perf_counter() - began:.0f} s so far{warn}"
+        )
+    return {
+        "generated_by": "tools/measure/ladder.py",
+        "python": platform.python_version(),
+        "machine": bench.machine(),
+        "num_steps": num_steps or "default",
+        "heldout_names": heldout,
+        "final_train_window": LAST,
+        "definition": DEFINITION.format(count=heldout),
+        "steps": rows,
+    }
 
 
-DEFINITION = ("the mean of -log p(next token) over every position of the last {count:,} names of the step's own "
-              "shuffled list (token-weighted: a long name counts more than a short one; steps with a context window "
-              "score at most BLOCK_SIZE positions per name, as in training). A run of N steps trains on names "
-              "0..N-1 only, so with N = 1,000 none of these was trained on. Perplexity = exp(held-out loss).")
+DEFINITION = (
+    "the mean of -log p(next token) over every position of the last {count:,} names of the step's own "
+    "shuffled list (token-weighted: a long name counts more than a short one; steps with a context window "
+    "score at most BLOCK_SIZE positions per name, as in training). A run of N steps trains on names "
+    "0..N-1 only, so with N = 1,000 none of these was trained on. Perplexity = exp(held-out loss)."
+)
 
 
 def fmt_params(p):
@@ -190,11 +235,16 @@ def table(data, link=lambda row: f"[train{row['step']}](../../{row['file']})", w
     """The ladder as a Markdown table (`link` makes the first cell; `wall`: with the wall-time column)."""
     loss = train_loss_header(data["steps"])
     head = f"| step | new idea | parameters | {loss} | held-out loss | perplexity |"
-    lines = [head + (" wall time |" if wall else ""),
-             "|---|---|---:|---:|---:|---:|" + ("---:|" if wall else "")]
+    lines = [
+        head + (" wall time |" if wall else ""),
+        "|---|---|---:|---:|---:|---:|" + ("---:|" if wall else ""),
+    ]
     for r in data["steps"]:
-        lines.append(f"| {link(r)} | {r['idea']} | {fmt_params(r['params'])} | {r['final_train_loss']:.4f} | "
-                     f"{r['heldout_loss']:.4f} | {r['heldout_perplexity']:.2f} |" + (f" {r['wall_seconds']:.1f} s |" if wall else ""))
+        lines.append(
+            f"| {link(r)} | {r['idea']} | {fmt_params(r['params'])} | {r['final_train_loss']:.4f} | "
+            f"{r['heldout_loss']:.4f} | {r['heldout_perplexity']:.2f} |"
+            + (f" {r['wall_seconds']:.1f} s |" if wall else "")
+        )
     return "\n".join(lines)
 
 
@@ -207,22 +257,35 @@ def markdown(data):
     first = data["steps"][0]
     steps = data["num_steps"] if data["num_steps"] != "default" else first["num_steps"]
     quick = data["num_steps"] != "default"
-    lines = ["# The ladder", "",
-             "Every step, trained with its defaults" + (f" (quick mode: NUM_STEPS={steps})" if quick else "")
-             + f" on one name per step for {steps:,} steps, then scored on names it never saw. "
-             f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is `docs/results/loss_curves.svg`.", "",
-             table(data), "",
-             f"- **train loss**: the mean of the last {first['final_train_window']} training losses (each "
-             "the mean loss over one name, as the step prints it), so not the loss on the last "
-             "`step … | loss …` line a run prints, which is one name's.",
-             f"- **held-out loss**: {data['definition']}",
-             f"- **wall time**: the whole step as `python3 steps/trainN.py` runs it (train1's gradient check, training, "
-             f"sampling {len(first['samples'])} names), in one process ({data['machine']}); the held-out scoring is not "
-             "included.",
-             *same_as_before(data), "",
-             "![training loss of every step](loss_curves.svg)", "",
-             "## Five names each step makes up", "",
-             "| step | samples 1–5 |", "|---|---|"]
+    lines = [
+        "# The ladder",
+        "",
+        "Every step, trained with its defaults"
+        + (f" (quick mode: NUM_STEPS={steps})" if quick else "")
+        + f" on one name per step for {steps:,} steps, then scored on names it never saw. "
+        f"Regenerate with `make ladder` ({bench.about(duration(data))}); the plot is "
+        "`docs/results/loss_curves.svg`.",
+        "",
+        table(data),
+        "",
+        f"- **train loss**: the mean of the last {first['final_train_window']} training losses (each "
+        "the mean loss over one name, as the step prints it), so not the loss on the last "
+        "`step … | loss …` line a run prints, which is one name's.",
+        f"- **held-out loss**: {data['definition']}",
+        "- **wall time**: the whole step as `python3 steps/trainN.py` runs it (train1's gradient check, "
+        "training, "
+        f"sampling {len(first['samples'])} names), in one process ({data['machine']}); the held-out scoring "
+        "is not "
+        "included.",
+        *same_as_before(data),
+        "",
+        "![training loss of every step](loss_curves.svg)",
+        "",
+        "## Five names each step makes up",
+        "",
+        "| step | samples 1–5 |",
+        "|---|---|",
+    ]
     lines += [f"| train{r['step']} | {' · '.join(r['samples'][:5])} |" for r in data["steps"]]
     return "\n".join(lines) + "\n"
 
@@ -231,9 +294,14 @@ def same_as_before(data):
     """A note for each step whose figures equal the step before's (train2 redoes train1 with autograd)."""
     notes = []
     for before, row in zip(data["steps"], data["steps"][1:]):
-        if f"{before['final_train_loss']:.4f} {before['heldout_loss']:.4f}" == f"{row['final_train_loss']:.4f} {row['heldout_loss']:.4f}":
-            notes.append(f"- train{row['step']} has the same figures as train{before['step']}: the same model and the "
-                         "same arithmetic, computed another way; only the time differs.")
+        if (
+            f"{before['final_train_loss']:.4f} {before['heldout_loss']:.4f}"
+            == f"{row['final_train_loss']:.4f} {row['heldout_loss']:.4f}"
+        ):
+            notes.append(
+                f"- train{row['step']} has the same figures as train{before['step']}: the same model and the "
+                "same arithmetic, computed another way; only the time differs."
+            )
     return notes
 
 
@@ -252,6 +320,7 @@ def load(out=DOCS):
 
 
 # --- the plot -------------------------------------------------------------------------------------
+
 
 def running_mean(values, window=SMOOTH):
     """Mean of the last `window` values at each point (fewer at the start)."""
@@ -283,24 +352,55 @@ def plot(data, out):
         like = "=" if gap < 1e-9 else "≈" if gap < 0.01 else ""
         label = f"train{r['step']}: {r['idea'].replace('`', '')}"
         label += f" ({like} train{data['steps'][i - 1]['step']})" if like else ""
-        ax.plot(range(1, len(smooth) + 1), smooth, color=colour, lw=1.8 if like else 2.2,
-                ls=(0, (4, 3)) if like else "-", label=label, zorder=3 if like else 2)
+        ax.plot(
+            range(1, len(smooth) + 1),
+            smooth,
+            color=colour,
+            lw=1.8 if like else 2.2,
+            ls=(0, (4, 3)) if like else "-",
+            label=label,
+            zorder=3 if like else 2,
+        )
         ends.append((len(r["losses"]), r["heldout_loss"], colour))
         previous = smooth
     span = max(e[0] for e in ends)
     for j, (end, loss, colour) in enumerate(ends):  # spread the markers a little so equal ones stay visible
-        ax.plot(end + span * (0.02 + 0.012 * j), loss, marker="D", ms=8, color=colour, mec="black", mew=0.7,
-                ls="none", zorder=4)
+        ax.plot(
+            end + span * (0.02 + 0.012 * j),
+            loss,
+            marker="D",
+            ms=8,
+            color=colour,
+            mec="black",
+            mew=0.7,
+            ls="none",
+            zorder=4,
+        )
     top = max(loss for _, loss, _ in ends)
     ax.text(span * 1.05, top + 0.03, "held-out", ha="center", va="bottom", fontsize=9, color="dimgrey")
     ax.axvline(span, color="grey", lw=0.8, ls=":")
-    ax.plot([], [], marker="D", ms=8, color="white", mec="black", ls="none",
-            label=f"held-out loss after training ({data['heldout_names']:,} names never trained on)")
+    ax.plot(
+        [],
+        [],
+        marker="D",
+        ms=8,
+        color="white",
+        mec="black",
+        ls="none",
+        label=f"held-out loss after training ({data['heldout_names']:,} names never trained on)",
+    )
     vocab = data["steps"][0]["vocab_size"]
     uniform = math.log(vocab)
     ax.axhline(uniform, color="grey", lw=0.9, ls=":")
-    ax.text(span * 0.99, uniform + 0.008, f"uniform guess over {vocab} tokens: ln {vocab} = {uniform:.3f}",
-            color="dimgrey", ha="right", va="bottom", fontsize=9)
+    ax.text(
+        span * 0.99,
+        uniform + 0.008,
+        f"uniform guess over {vocab} tokens: ln {vocab} = {uniform:.3f}",
+        color="dimgrey",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+    )
     ax.set_xlim(0, span * 1.1)
     ax.set_xlabel("training step (one name per step)")
     ax.set_ylabel(f"loss (nats per token), running mean over {SMOOTH} steps")
@@ -328,12 +428,23 @@ def try_plot(data, out):
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
-    parser.add_argument("--steps", type=positive_int, default=os.environ.get("LADDER_STEPS") or None,
-                        help="quick mode: NUM_STEPS for every step (or env LADDER_STEPS); needs --out")
+    parser.add_argument(
+        "--steps",
+        type=positive_int,
+        default=os.environ.get("LADDER_STEPS") or None,
+        help="quick mode: NUM_STEPS for every step (or env LADDER_STEPS); needs --out",
+    )
     parser.add_argument("--out", help="output folder (default docs/, for full-length runs only)")
     parser.add_argument("--only", type=step_list, help="comma-separated step numbers (needs --out)")
-    parser.add_argument("--heldout", type=positive_int, default=HELD_OUT, help=f"held-out names (default {HELD_OUT}; needs --out)")
-    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from ladder.json, run nothing")
+    parser.add_argument(
+        "--heldout",
+        type=positive_int,
+        default=HELD_OUT,
+        help=f"held-out names (default {HELD_OUT}; needs --out)",
+    )
+    parser.add_argument(
+        "--plot-only", action="store_true", help="redraw the plot from ladder.json, run nothing"
+    )
     args = parser.parse_args(argv)
     out = os.path.abspath(args.out or DOCS)
     if args.plot_only:

@@ -1,1 +1,2 @@
-"""nbgrader (make nbgrader, make grade-proof): a course folder for the six steps, graded by nbgrader itself."""
+"""nbgrader (make nbgrader, make grade-proof): a course folder for the six steps, graded by nbgrader
+itself."""

@@ -1,7 +1,9 @@
 """An nbgrader course for the six steps, and the proof that nbgrader grades it right.
 
-    python -m tools.nbgrader.course [FOLDER]          # `make nbgrader`: write the course (default build/nbgrader/)
-    python -m tools.nbgrader.course --grade-check     # `make grade-proof`: grade simulated students with nbgrader
+    python -m tools.nbgrader.course [FOLDER]          # `make nbgrader`: write the course (default
+    build/nbgrader/)
+    python -m tools.nbgrader.course --grade-check     # `make grade-proof`: grade simulated students with
+    nbgrader
 
 The course folder holds nbgrader_config.py and source/trainN/trainN.ipynb for every step: the
 teacher's version of the student notebook (tools/exercises/student.py), with the cell metadata nbgrader's
@@ -40,12 +42,12 @@ ROOT = notebooks.ROOT
 NAMES = ROOT / "data" / "names.txt"
 COURSE = BUILD / "nbgrader"
 DOCS = ROOT / "docs" / "exercises.md"  # shows the score table of the last grade check
-CONFIG = '''\
+CONFIG = """\
 # nbgrader's configuration for the microgpt course (written by `make nbgrader`).
 c = get_config()
 c.CourseDirectory.course_id = "microgpt"
 c.Execute.timeout = 600  # seconds per cell, room for a full-length training cell
-'''
+"""
 # The autograder runs every notebook in quick mode (the checks do not depend on it), offline.
 QUICK = project.QUICK["grader"]
 
@@ -90,13 +92,21 @@ def wrong_answers(n):
 def students(n, release):
     """{student id: (what, notebook)}: the submissions of step n's simulated students."""
     nb = lambda: nbformat.read(release, as_version=4)  # noqa: E731 - a fresh copy each time
-    found = {"solutions": ("every blank filled in with the step's own code", exercises.fill(nb(), exercises.solutions(n))),
-             "blank": ("the release handed back untouched", nb())}
+    found = {
+        "solutions": (
+            "every blank filled in with the step's own code",
+            exercises.fill(nb(), exercises.solutions(n)),
+        ),
+        "blank": ("the release handed back untouched", nb()),
+    }
     wrong = wrong_answers(n)
     for k, (name, _, _) in enumerate(exercises.exercises(n), 1):
         what, edited = wrong[name]
-        codes = [code for other, _, parts in exercises.exercises(n)
-                 for code in (edited if other == name else [region.code for region in parts])]
+        codes = [
+            code
+            for other, _, parts in exercises.exercises(n)
+            for code in (edited if other == name else [region.code for region in parts])
+        ]
         found[f"wrong-{n}-{k}"] = (f"{n}.{k} wrong: {what}", exercises.fill(nb(), codes))
     return found
 
@@ -107,7 +117,10 @@ def nbgrader(course, *args, env=None):
     env = env or dict(os.environ)
     result = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     if result.returncode:
-        sys.exit(f"error: `nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+        sys.exit(
+            f"error: `nbgrader {' '.join(args)}` failed (exit "
+            f"{result.returncode}):\n{result.stdout}{result.stderr}"
+        )
     return result
 
 
@@ -116,9 +129,14 @@ def scores(course, assignment):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        return {submission.student.id: {grade.name: (grade.score, grade.max_score)
-                                        for notebook in submission.notebooks for grade in notebook.grades}
-                for submission in gradebook.find_assignment(assignment).submissions}
+        return {
+            submission.student.id: {
+                grade.name: (grade.score, grade.max_score)
+                for notebook in submission.notebooks
+                for grade in notebook.grades
+            }
+            for submission in gradebook.find_assignment(assignment).submissions
+        }
 
 
 def grade_step(course, n, env):
@@ -132,8 +150,10 @@ def grade_step(course, n, env):
     parts = sum(len(parts) for _, _, parts in exercises.exercises(n))
     if text.count(exercises.HINT) != parts or exercises.BEGIN in text:
         problems.append(f"{assignment}: the release should keep {parts} hint line(s) and no solution")
-    checks = {f"{cell.id}": f"{n}.{k}" for k, cell in
-              enumerate((cell for cell in released.cells if "-check" in cell.id), 1)}
+    checks = {
+        f"{cell.id}": f"{n}.{k}"
+        for k, cell in enumerate((cell for cell in released.cells if "-check" in cell.id), 1)
+    }
     submitted = students(n, release)
     for student, (_, nb) in submitted.items():
         folder = course / "submitted" / student / assignment
@@ -150,8 +170,10 @@ def grade_step(course, n, env):
         if expected is None:  # wrong-N-K: exactly exercise N.K lost
             expected = [f"{n}.{student.rsplit('-', 1)[1]}"]
         if sorted(grades) != sorted(checks) or lost != expected:
-            problems.append(f"{assignment} {student}: lost {lost or 'nothing'}, should lose {expected or 'nothing'} "
-                            f"({len(grades)} graded cells of {len(checks)})")
+            problems.append(
+                f"{assignment} {student}: lost {lost or 'nothing'}, should lose {expected or 'nothing'} "
+                f"({len(grades)} graded cells of {len(checks)})"
+            )
         if not (course / "feedback" / student / assignment / f"{assignment}.html").is_file():
             problems.append(f"{assignment} {student}: no feedback written")
         rows.append((assignment, student, score, top, ", ".join(lost) or "—", what))
@@ -161,15 +183,22 @@ def grade_step(course, n, env):
 def score_table(rows):
     """The score table (Markdown) and its totals, as docs/exercises.md shows them."""
     lines = ["| assignment | student | score | exercises lost | submission |", "|---|---|---:|---|---|"]
-    lines += [f"| {assignment} | {student} | {score:g} / {top:g} | {lost} | {what} |"
-              for assignment, student, score, top, lost, what in rows]
-    total = {kind: (sum(r[2] for r in rows if r[1] == kind), sum(r[3] for r in rows if r[1] == kind))
-             for kind in ("solutions", "blank")}
+    lines += [
+        f"| {assignment} | {student} | {score:g} / {top:g} | {lost} | {what} |"
+        for assignment, student, score, top, lost, what in rows
+    ]
+    total = {
+        kind: (sum(r[2] for r in rows if r[1] == kind), sum(r[3] for r in rows if r[1] == kind))
+        for kind in ("solutions", "blank")
+    }
     wrong = [r for r in rows if r[1].startswith("wrong-")]
     kept = sum(r[3] - r[2] == 1 for r in wrong)
-    lines += ["", f"Solutions {total['solutions'][0]:g} / {total['solutions'][1]:g}, untouched release "
-                  f"{total['blank'][0]:g} / {total['blank'][1]:g}, {len(wrong)} wrong answers: {kept} of them lost "
-                  f"exactly one point."]
+    lines += [
+        "",
+        f"Solutions {total['solutions'][0]:g} / {total['solutions'][1]:g}, untouched release "
+        f"{total['blank'][0]:g} / {total['blank'][1]:g}, {len(wrong)} wrong answers: {kept} of them lost "
+        f"exactly one point.",
+    ]
     return "\n".join(lines)
 
 
@@ -179,7 +208,9 @@ def grade_check(steps, keep=None):
     if not NAMES.is_file():
         sys.exit(f"error: {NAMES.relative_to(ROOT)} is missing: run `make data` first")
     start = time.monotonic()
-    bin = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH (and so do we, through its API)
+    bin = str(
+        Path(sys.executable).parent
+    )  # nbgrader runs `alembic` from PATH (and so do we, through its API)
     os.environ["PATH"] = bin + os.pathsep + os.environ.get("PATH", "")
     course = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="grade-check-"))
     if keep and course.exists() and any(course.iterdir()):
@@ -190,7 +221,9 @@ def grade_check(steps, keep=None):
     rows, problems = [], []
     try:
         for n in steps:
-            print(f"train{n}: generate_assignment, autograde, generate_feedback …", file=sys.stderr, flush=True)
+            print(
+                f"train{n}: generate_assignment, autograde, generate_feedback …", file=sys.stderr, flush=True
+            )
             step_rows, step_problems = grade_step(course, n, env)
             rows += step_rows
             problems += step_problems
@@ -198,8 +231,10 @@ def grade_check(steps, keep=None):
         if not keep:
             shutil.rmtree(course, ignore_errors=True)
     table = score_table(rows)
-    print(f"nbgrader {__version__}: generate_assignment, autograde and generate_feedback, per step "
-          f"({', '.join(f'{k}={v}' for k, v in QUICK.items())}); {time.monotonic() - start:.0f} s\n\n{table}")
+    print(
+        f"nbgrader {__version__}: generate_assignment, autograde and generate_feedback, per step "
+        f"({', '.join(f'{k}={v}' for k, v in QUICK.items())}); {time.monotonic() - start:.0f} s\n\n{table}"
+    )
     if list(steps) == notebooks.steps() and table not in DOCS.read_text(encoding="utf-8"):
         problems.append(f"{DOCS.relative_to(ROOT)} does not show this score table: paste it there")
     for line in problems:
@@ -211,13 +246,17 @@ def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("folder", nargs="?", default=COURSE, type=Path, help="where to write the course")
     parser.add_argument("--grade-check", action="store_true", help="grade simulated students with nbgrader")
-    parser.add_argument("--steps", type=int, nargs="+", default=notebooks.steps(), help="(--grade-check) these steps only")
+    parser.add_argument(
+        "--steps", type=int, nargs="+", default=notebooks.steps(), help="(--grade-check) these steps only"
+    )
     parser.add_argument("--keep", metavar="FOLDER", help="(--grade-check) grade in FOLDER and keep it")
     args = parser.parse_args(argv)
     if args.grade_check:
         return grade_check(args.steps, args.keep)
     write_course(args.folder)
-    print(f"wrote {args.folder}/ (nbgrader_config.py, source/train{{{','.join(map(str, notebooks.steps()))}}}/)")
+    print(
+        f"wrote {args.folder}/ (nbgrader_config.py, source/train{{{','.join(map(str, notebooks.steps()))}}}/)"
+    )
     return 0
 
 
