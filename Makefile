@@ -82,6 +82,11 @@ clean: ## remove the venvs, caches, downloads and everything built (keeps data/n
 	rm -rf $(VENV) .venv-* .pytest_cache $(BUILD)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
+.PHONY: lint
+lint: $(VENV)/.installed ##dev ruff (ruff.toml): lint steps/, tools/ and tests/, and check tools/ and tests/ are formatted
+	$(VPY) -m ruff check steps tools tests
+	$(VPY) -m ruff format --check tools tests
+
 # --- generators: notebooks and figures from their one source --------------------------------------
 .PHONY: notebooks exercises figures
 notebooks: $(VENV)/.installed ##dev regenerate notebooks/trainN.ipynb from steps/trainN.py, and the student versions
