@@ -46,7 +46,7 @@ def knob(name, default):
 # The repo root is the folder above steps/ (or above notebooks/ in Jupyter, where there is no __file__).
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) if "__file__" in globals() else os.path.abspath("..")
 path = os.environ.get("DATASET") or os.path.join(root, "data", "names.txt")
-helper = os.path.join(root, "tools", "dataset.py")  # plumbing, not lesson: fetches and checks the file, the knobs, --help
+helper = os.path.join(root, "tools", "prepare.py")  # plumbing, not lesson: fetches and checks the file, the knobs, --help
 if os.path.exists(helper):  # (a notebook on its own has no tools/: its setup cell has done the same)
     runpy.run_path(helper)["prepare"](path, knob)
 with open(path, encoding="utf-8-sig") as f:  # "-sig": the byte-order mark some Windows editors put first is not a character

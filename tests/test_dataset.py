@@ -109,17 +109,16 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(dataset.os, "replace", crash)
-    monkeypatch.setattr(dataset, "download", lambda url, path: names_txt().read_bytes())
+    monkeypatch.setattr(dataset, "download", lambda url: names_txt().read_bytes())
     with pytest.raises(KeyboardInterrupt):
         dataset.fetch(str(tmp_path / "data" / "names.txt"))
     assert leftovers(tmp_path / "data") == []
 
 
-def test_unwritable_folder_is_one_clear_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(dataset, "download", lambda url, path: names_txt().read_bytes())
+def test_unwritable_folder_is_one_clear_line(tmp_path):
     blocker = write(tmp_path / "data", "a file where the folder should be")
-    code = dataset.main([str(blocker / "names.txt")])
-    assert code == 1
+    result = run_tool(str(blocker / "names.txt"), url=names_txt().as_uri())
+    one_clear_line(result, "could not write", str(blocker / "names.txt"))
 
 
 def test_missing_custom_file(tmp_path):

@@ -8,6 +8,7 @@ of the step's globals; then the check cell's own code is evaluated there.
 """
 
 import ast
+import importlib
 import io
 import os
 import re
@@ -22,7 +23,6 @@ import pytest
 
 from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
 
-from tools.exercises import checks as check
 from tools.exercises import student as exercises
 from tools.generate import notebooks
 
@@ -31,6 +31,7 @@ KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 8, "N_HEAD": 2}  # small an
 NOTEBOOK_KNOBS = {"NUM_STEPS": 2, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}
 ALL = [(n, name) for n in STEPS for name, _, _ in exercises.exercises(n)]
 IDS = [f"train{n}:{name}" for n, name in ALL]
+CHECKS = {n: importlib.import_module(f"tools.exercises.train{n}") for n in STEPS}  # what `check` is in notebook n
 
 from tools.exercises.wrong import REPLACEMENTS, WRONG  # noqa: E402
 
@@ -54,7 +55,7 @@ def run_check(env, n, name, source=None, capsys=None):
     scope = dict(env)
     if source is not None:
         exec(compile(top_level(source, name.split(".")[0]), f"train{n}-variant", "exec"), scope)
-    scope["check"] = check
+    scope["check"] = CHECKS[n]
     result = eval(exercises.TABLE[(n, name)].check.rstrip(";"), scope)
     line = capsys.readouterr().out if capsys else ""
     return result, line
@@ -77,9 +78,11 @@ def solution_source(n, name, mistake):
 def test_there_are_enough_exercises_and_each_has_its_checker():
     assert len(ALL) >= 10 and {n for n, _ in ALL} == set(STEPS)
     assert set(ALL) == set(exercises.TABLE), "TABLE has entries no step uses (or the other way round)"
-    for n, name in ALL:
-        call = exercises.TABLE[(n, name)].check
-        assert hasattr(check, call.split("(")[0].removeprefix("check.")), call
+    for n in STEPS:  # tools/exercises/trainN.py has the checkers of step n's exercises, and no others
+        called = {exercise.check.split("(")[0].removeprefix("check.") for exercise in exercises.specs(n).values()}
+        found = {name for name, value in vars(CHECKS[n]).items()
+                 if hasattr(value, "__wrapped__") and value.__module__ == CHECKS[n].__name__}
+        assert found == called, f"tools/exercises/train{n}.py"
 
 
 @pytest.mark.parametrize("n,name", ALL, ids=IDS)
@@ -154,10 +157,10 @@ def test_with_both_blanks_empty_each_check_shows_its_own_hint(solved, capsys):
 
 def test_a_check_prints_on_a_console_that_cannot_show_its_marks(tmp_path):
     """A Windows console (cp1252) or an ascii one: OK and X instead of ✓ and ✗, no traceback."""
-    code = ("import checks as check\n"
-            "check.probabilities(lambda row: [(c + 1) / (sum(row) + len(row)) for c in row], 5)\n"
-            "check.probabilities(lambda row: [c / (sum(row) or 1) for c in row], 5)\n"
-            "check.rmsnorm(lambda x: [xi / 0 for xi in x], float)\n")
+    code = ("import train0, train3\n"
+            "train0.probabilities(lambda row: [(c + 1) / (sum(row) + len(row)) for c in row], 5)\n"
+            "train0.probabilities(lambda row: [c / (sum(row) or 1) for c in row], 5)\n"
+            "train3.rmsnorm(lambda x: [xi / 0 for xi in x], float)\n")
     for encoding in ("cp1252", "ascii"):
         env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(ROOT / "tools" / "exercises")}
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
@@ -168,8 +171,8 @@ def test_a_check_prints_on_a_console_that_cannot_show_its_marks(tmp_path):
 
 
 def test_a_checker_never_raises(capsys):
-    assert check.rmsnorm(None, None) is False
-    assert check.adam(lambda *args: 1 / 0, 0.9, 0.99, 1e-8) is False
+    assert CHECKS[3].rmsnorm(None, None) is False
+    assert CHECKS[5].adam(lambda *args: 1 / 0, 0.9, 0.99, 1e-8) is False
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 

@@ -25,7 +25,7 @@ TYPED = re.compile(r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|h
                    r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b")
 # Figures that describe what a tool does rather than a measurement: (file, text).
 NOT_MEASURED = {
-    ("docs/exercises.md", "~150"),  # tools/exercises/checks.py's sample of gradient entries for exercise 1.2
+    ("docs/exercises.md", "~150"),  # tools/exercises/train1.py's sample of gradient entries for exercise 1.2
     ("docs/speed.md", "50 MB"),  # the bound tests/test_train2.py holds the collector-off run to
 }
 

@@ -13,7 +13,7 @@ import pytest
 from stepkit import ROOT, environment, one_clear_line, posix_make, run, samples, step_numbers, write
 from steptests import quick
 
-from tools import dataset
+from tools import prepare
 from tools import sample
 
 SMALL = {"NUM_STEPS": 5, "N_EMBD": 4}  # train0 has no N_EMBD: it leaves it alone
@@ -255,7 +255,7 @@ def test_a_bad_knob_is_the_steps_own_line(tmp_path):
 
 
 def test_its_variables_are_not_taken_for_mistyped_knobs():
-    dataset.check_knob_names({"PROMPT": "ma", "TEMPERATURE": "0.8", "TOP": "mar", "SEED": "7"})  # no exit
+    prepare.check_knob_names({"PROMPT": "ma", "TEMPERATURE": "0.8", "TOP": "mar", "SEED": "7"})  # no exit
     result = run(0, NUM_STEPS=2, NUM_SAMPLES=1, PROMPT="ma", TEMPERATURE="0.8", TOP="mar", SEED="7")
     assert result.returncode == 0, result.stderr
 

@@ -198,8 +198,13 @@ def run_step(n, show=False, **knobs):
 def training_knobs(n, g):
     """The knobs that change the trained weights, as the step reads them from the environment (its own
     knob(), so a bad value is its own one line): all it reads but NUM_SAMPLES and DATASET."""
+    try:  # here: only a call that trains or loads needs it
+        from . import prepare
+    except ImportError:
+        import prepare
+
     found = {}
-    for name, default, _ in dataset.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
+    for name, default, _ in prepare.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
         if name != "NUM_SAMPLES":
             found[name] = g["knob"](name, found[default] if default in found else int(default))
     return found

@@ -16,10 +16,10 @@ becomes
         raise NotImplementedError("what to write, in one line")
 
 and right after the cell (split after the function that holds the blank, when more code follows)
-comes a check cell that calls its checker from tools/exercises/checks.py. A part must lie inside a function,
+comes a check cell that calls its checker, of tools/exercises/trainN.py. A part must lie inside a function,
 so that the blank only fails when the function is called: the notebook runs up to the check, which
 says "not implemented yet" in one line. Later steps keep the same code as given code. The setup
-cell at the top (collapsed; tools/generate/setup_cell.py) carries tools/dataset.py and tools/exercises/checks.py
+cell at the top (collapsed; tools/generate/setup_cell.py) carries tools/dataset.py and the step's checkers
 inside it, so the notebook works alone, anywhere; in the repository it works from notebooks/.
 
 The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
@@ -320,7 +320,6 @@ in_repository = any(os.path.isfile(os.path.join("..", "..", *where)) for where i
 if os.path.basename(os.getcwd()) == "exercises" and in_repository:
     os.chdir("..")  # in the repository: work from notebooks/, where the step finds data/names.txt
 """
-SETUP = standalone.source(("dataset", "check"), before=TO_NOTEBOOKS)
 QUICK = '# os.environ["NUM_STEPS"] = "50"  # uncomment for a quick run: fewer training steps'
 POINTS = 1  # per exercise, in the nbgrader version
 
@@ -422,7 +421,7 @@ def notebook(n, teacher=False):
     missing = set(todo) - set(number)
     if missing:
         raise MarkerError(f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}")
-    setup = standalone.cell(SETUP, f"train{n}-setup")
+    setup = standalone.cell(standalone.source(n, before=TO_NOTEBOOKS), f"train{n}-setup")
     head = [cells[0], new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
             nbgrader(setup, "readonly") if teacher else setup, new_code_cell(QUICK, id=f"train{n}-quick")]
     nb = nbformat.v4.new_notebook(cells=head + cells[1:], metadata=lesson.metadata)
