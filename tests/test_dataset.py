@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from stepkit import OFFLINE_URL, ROOT, losses, names_txt, one_clear_line, run, samples, step_numbers, write
-
 from tools import dataset
+
+from stepkit import OFFLINE_URL, ROOT, losses, names_txt, one_clear_line, run, samples, step_numbers, write
 
 
 @pytest.fixture
@@ -51,20 +51,34 @@ def test_checksum_mismatch_saves_nothing(fresh_clone, tmp_path):
     assert leftovers(fresh_clone / "data") == []
 
 
-HTML_PAGE = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>makemore/names.txt</title></head>\n<body>emma</body></html>\n"
+HTML_PAGE = (
+    '<!DOCTYPE html>\n<html lang="en"><head><title>makemore/names.txt</title></head>\n'
+    "<body>emma</body></html>\n"
+)
 
 
 def test_a_web_page_saved_as_names_txt_stops_every_step_with_what_it_is(fresh_clone):
     (fresh_clone / "data").mkdir()
     saved = write(fresh_clone / "data" / "names.txt", HTML_PAGE)
     result = run_without_dataset(fresh_clone, OFFLINE_URL)
-    one_clear_line(result, "not the names.txt the steps learn from", f"an HTML page ({len(HTML_PAGE)} bytes)",
-                   "make data", "delete it and run again")
+    one_clear_line(
+        result,
+        "not the names.txt the steps learn from",
+        f"an HTML page ({len(HTML_PAGE)} bytes)",
+        "make data",
+        "delete it and run again",
+    )
     assert result.stdout == "" and saved.read_text() == HTML_PAGE  # nothing trained, nothing deleted
 
 
-@pytest.mark.parametrize("data,what", [(b"", "an empty file"), (b"emma\nolivia\n", "a text file of 2 lines (12 bytes)"),
-                                       (b"version https://git-lfs.github.com/spec/v1\n", "a Git LFS pointer")])
+@pytest.mark.parametrize(
+    "data,what",
+    [
+        (b"", "an empty file"),
+        (b"emma\nolivia\n", "a text file of 2 lines (12 bytes)"),
+        (b"version https://git-lfs.github.com/spec/v1\n", "a Git LFS pointer"),
+    ],
+)
 def test_a_wrong_names_txt_is_described(data, what):
     assert what in dataset.describe(data)
 
@@ -148,7 +162,9 @@ def test_characters_outside_a_to_z_make_their_own_vocabulary(tmp_path):
     assert len(samples(result.stdout)) == 5
 
 
-@pytest.mark.parametrize("knob,value", [("NUM_STEPS", "abc"), ("NUM_STEPS", "0"), ("NUM_SAMPLES", "-3"), ("BLOCK_SIZE", "1.5")])
+@pytest.mark.parametrize(
+    "knob,value", [("NUM_STEPS", "abc"), ("NUM_STEPS", "0"), ("NUM_SAMPLES", "-3"), ("BLOCK_SIZE", "1.5")]
+)
 def test_invalid_knob(knob, value):
     result = run(0, **{knob: value})
     one_clear_line(result, knob, "positive integer", repr(value))
@@ -159,14 +175,25 @@ def run_without_dataset(clone, url):
     """train0 in a fresh clone, with no DATASET: it must fetch data/names.txt from `url`."""
     env = {k: v for k, v in os.environ.items() if k != "DATASET"}
     env.update(NAMES_URL=url, NUM_STEPS="2", NUM_SAMPLES="1")
-    return subprocess.run([sys.executable, str(clone / "steps" / "train0.py")], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(clone / "steps" / "train0.py")],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_tool(*args, url=OFFLINE_URL):
     env = dict(os.environ, NAMES_URL=url)
-    return subprocess.run([sys.executable, str(ROOT / "tools" / "dataset.py"), *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "dataset.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # --- files as people save them, knobs that would train nonsense, consoles that are not UTF-8 ------
@@ -183,12 +210,15 @@ def run_on_bytes(n, tmp_path, data, **knobs):
 
 
 @ALL_STEPS
-@pytest.mark.parametrize("saved_as,data,phrase", [
-    ("UTF-16 with its BOM (Notepad's Unicode)", "anna\r\nrenée\r\n".encode("utf-16"), "byte 0 is 0xff"),
-    ("Latin-1 / cp1252", "anna\nren\xe9e\n".encode("cp1252"), "byte 8 is 0xe9"),
-    ("UTF-16 without a BOM", "anna\nbob\n".encode("utf-16-le"), "NUL bytes"),
-    ("a binary file", bytes(range(256)), "byte 128 is 0x80"),
-])
+@pytest.mark.parametrize(
+    "saved_as,data,phrase",
+    [
+        ("UTF-16 with its BOM (Notepad's Unicode)", "anna\r\nrenée\r\n".encode("utf-16"), "byte 0 is 0xff"),
+        ("Latin-1 / cp1252", "anna\nren\xe9e\n".encode("cp1252"), "byte 8 is 0xe9"),
+        ("UTF-16 without a BOM", "anna\nbob\n".encode("utf-16-le"), "NUL bytes"),
+        ("a binary file", bytes(range(256)), "byte 128 is 0x80"),
+    ],
+)
 def test_a_file_that_is_not_utf8_is_one_clear_line(n, tmp_path, saved_as, data, phrase):
     line = one_clear_line(run_on_bytes(n, tmp_path, data), "is not UTF-8 text", phrase, "save it as UTF-8")
     assert str(tmp_path / "names.txt") in line
@@ -230,9 +260,15 @@ def test_names_the_console_cannot_show_do_not_crash_a_run(n, tmp_path, encoding)
     """A redirected Windows console is cp1252: names in another script come out as escapes."""
     path = write(tmp_path / "names.txt", "李娜\n王伟\nзоя\nrenée\n" * 3)
     env = {"PYTHONIOENCODING": encoding, "NUM_STEPS": "2", "NUM_SAMPLES": "5"}
-    result = subprocess.run([sys.executable, str(ROOT / "steps" / f"train{n}.py")], capture_output=True,
-                            env={**os.environ, **env, "DATASET": str(path)}, timeout=120)
-    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode(errors="replace")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "steps" / f"train{n}.py")],
+        capture_output=True,
+        env={**os.environ, **env, "DATASET": str(path)},
+        timeout=120,
+    )
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode(
+        errors="replace"
+    )
     out = result.stdout.decode(encoding)
     assert len(samples(out)) == 5 and "step    2 /    2 | loss" in out
     assert "\\u" in out or "\\x" in out  # some sample had a character the console cannot show

@@ -21,17 +21,19 @@ import tokenize
 import nbformat
 import pytest
 
-from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
-
 from tools.exercises import student as exercises
 from tools.generate import notebooks
+
+from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
 
 STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 8, "N_HEAD": 2}  # small and quick; N_EMBD / N_HEAD = 4
 NOTEBOOK_KNOBS = {"NUM_STEPS": 2, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}
 ALL = [(n, name) for n in STEPS for name, _, _ in exercises.exercises(n)]
 IDS = [f"train{n}:{name}" for n, name in ALL]
-CHECKS = {n: importlib.import_module(f"tools.exercises.train{n}") for n in STEPS}  # what `check` is in notebook n
+CHECKS = {
+    n: importlib.import_module(f"tools.exercises.train{n}") for n in STEPS
+}  # what `check` is in notebook n
 
 from tools.exercises.wrong import REPLACEMENTS, WRONG  # noqa: E402
 
@@ -79,9 +81,14 @@ def test_there_are_enough_exercises_and_each_has_its_checker():
     assert len(ALL) >= 10 and {n for n, _ in ALL} == set(STEPS)
     assert set(ALL) == set(exercises.TABLE), "TABLE has entries no step uses (or the other way round)"
     for n in STEPS:  # tools/exercises/trainN.py has the checkers of step n's exercises, and no others
-        called = {exercise.check.split("(")[0].removeprefix("check.") for exercise in exercises.specs(n).values()}
-        found = {name for name, value in vars(CHECKS[n]).items()
-                 if hasattr(value, "__wrapped__") and value.__module__ == CHECKS[n].__name__}
+        called = {
+            exercise.check.split("(")[0].removeprefix("check.") for exercise in exercises.specs(n).values()
+        }
+        found = {
+            name
+            for name, value in vars(CHECKS[n]).items()
+            if hasattr(value, "__wrapped__") and value.__module__ == CHECKS[n].__name__
+        }
         assert found == called, f"tools/exercises/train{n}.py"
 
 
@@ -131,11 +138,16 @@ EARLIER = [
 ]
 
 
-@pytest.mark.parametrize("n,name,earlier,mistake", EARLIER,
-                         ids=[f"train{n}:{name}:{earlier} {mistake or 'blank'}" for n, name, earlier, mistake in EARLIER])
+@pytest.mark.parametrize(
+    "n,name,earlier,mistake",
+    EARLIER,
+    ids=[f"train{n}:{name}:{earlier} {mistake or 'blank'}" for n, name, earlier, mistake in EARLIER],
+)
 def test_a_check_does_not_fail_for_an_earlier_exercise(solved, n, name, earlier, mistake, capsys):
     if mistake is None:
-        source = exercises.blank(exercises.step_source(n), [r for r in exercises.step_regions(n) if r.name == earlier])
+        source = exercises.blank(
+            exercises.step_source(n), [r for r in exercises.step_regions(n) if r.name == earlier]
+        )
     else:
         source = solution_source(n, earlier, mistake)
     scope = dict(solved[n])  # the checked function is defined again here, so that it calls the earlier one
@@ -157,10 +169,12 @@ def test_with_both_blanks_empty_each_check_shows_its_own_hint(solved, capsys):
 
 def test_a_check_prints_on_a_console_that_cannot_show_its_marks(tmp_path):
     """A Windows console (cp1252) or an ascii one: OK and X instead of ✓ and ✗, no traceback."""
-    code = ("import train0, train3\n"
-            "train0.probabilities(lambda row: [(c + 1) / (sum(row) + len(row)) for c in row], 5)\n"
-            "train0.probabilities(lambda row: [c / (sum(row) or 1) for c in row], 5)\n"
-            "train3.rmsnorm(lambda x: [xi / 0 for xi in x], float)\n")
+    code = (
+        "import train0, train3\n"
+        "train0.probabilities(lambda row: [(c + 1) / (sum(row) + len(row)) for c in row], 5)\n"
+        "train0.probabilities(lambda row: [c / (sum(row) or 1) for c in row], 5)\n"
+        "train3.rmsnorm(lambda x: [xi / 0 for xi in x], float)\n"
+    )
     for encoding in ("cp1252", "ascii"):
         env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(ROOT / "tools" / "exercises")}
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
@@ -185,17 +199,29 @@ def test_a_checker_never_raises(capsys):
 DERIVED = {
     (0, "probabilities"): [r"\frac{n_{ab} + 1}{\sum_c n_{ac} + V}"],
     (1, "linear_backward"): [r"g\,x^\top", r"W^\top g", "add into it"],
-    (1, "analytic_gradient"): [r"\log p_t = z_t - \log \sum_k e^{z_k}", r"p_i - [i = t]", r"\frac{1}{n}(p_i - [i = t])",
-                               "slope 1 where $h > 0$"],
+    (1, "analytic_gradient"): [
+        r"\log p_t = z_t - \log \sum_k e^{z_k}",
+        r"p_i - [i = t]",
+        r"\frac{1}{n}(p_i - [i = t])",
+        "slope 1 where $h > 0$",
+    ],
     (2, "Value.__mul__"): [r"$\partial z / \partial x = y$"],
     (2, "Value.__pow__"): [r"k x^{k-1}"],
     (2, "Value.log"): [r"\partial z / \partial x = 1/x"],
-    (2, "Value.backward"): [r"\sum_{u \text{ uses } v}", "only once it is complete", "*topological order*",
-                            r"\partial L / \partial L = 1"],
+    (2, "Value.backward"): [
+        r"\sum_{u \text{ uses } v}",
+        "only once it is complete",
+        "*topological order*",
+        r"\partial L / \partial L = 1",
+    ],
     (3, "rmsnorm"): [r"\sqrt{\frac{1}{d} \sum_j x_j^2 + 10^{-5}}", "keeps $s$ finite"],
     (3, "gpt"): [r"a_t = \frac{q \cdot k_t}{\sqrt{d}}", r"\sum_t w_t \, v_t", r"with variance" + "\n$d$"],
     (4, "gpt"): [r"\frac{q^{(h)} \cdot k_t^{(h)}}{\sqrt{d_h}}", r"[\,o^{(0)}, o^{(1)}, \dots, o^{(H-1)}\,]"],
-    (5, "adam"): ["$t$ = `step + 1`", r"\hat m = m / (1-\beta_1^{t})", r"\frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
+    (5, "adam"): [
+        "$t$ = `step + 1`",
+        r"\hat m = m / (1-\beta_1^{t})",
+        r"\frac{\hat m}{\sqrt{\hat v} + \epsilon}",
+    ],
 }
 
 
@@ -218,28 +244,50 @@ def test_the_lesson_above_a_blank_derives_it(n, name):
 def giveaways(code, message, width=3):
     """The runs of `width` tokens of the code, one an operator at least, that the message repeats
     (spaces aside): `(p - (i == target))`, `** -0.5`, `beta1 * m[i]`, `self.data` …"""
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(textwrap.dedent(code) + "\n").readline)
-              if t.type not in skip]
+    skip = {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(textwrap.dedent(code) + "\n").readline)
+        if t.type not in skip
+    ]
     squeezed = "".join(message.split())
-    runs = (tokens[k:k + width] for k in range(len(tokens) - width + 1))
-    return [text for run in runs if any(t.type == tokenize.OP for t in run)
-            and (text := "".join(t.string for t in run)) in squeezed]
+    runs = (tokens[k : k + width] for k in range(len(tokens) - width + 1))
+    return [
+        text
+        for run in runs
+        if any(t.type == tokenize.OP for t in run) and (text := "".join(t.string for t in run)) in squeezed
+    ]
 
 
 @pytest.mark.parametrize("n,name", ALL, ids=IDS)
 def test_a_blank_says_what_to_write_not_the_code(n, name):
     for region in [r for r in exercises.step_regions(n) if r.name == name]:
-        assert not giveaways(region.code, region.hint), f"train{n}'s {name}: its message spells out code: {region.hint}"
+        assert not giveaways(region.code, region.hint), (
+            f"train{n}'s {name}: its message spells out code: {region.hint}"
+        )
 
 
 def test_the_giveaway_test_can_fail():
     """The messages these exercises had before: each spells out its code, and the test says so."""
     code = {r.name: r.code for n in (1, 3, 5) for r in exercises.step_regions(n)}
-    assert giveaways(code["rmsnorm"], "multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5)") == ["+1e-5)"]
+    assert giveaways(
+        code["rmsnorm"], "multiply every entry of x by 1 / sqrt(mean of the squares + 1e-5)"
+    ) == ["+1e-5)"]
     assert "beta1*m[i]" not in giveaways(code["adam"], "m[i] = beta1 * m[i] + ...")
-    assert {"m[i", "step+1", "-=lr_t*"} <= set(giveaways(code["adam"], "for each p: update m[i] and v[i]; m_hat, "
-                                                        "v_hat undo their bias (step + 1 updates); p.data -= lr_t * m_hat"))
+    assert {"m[i", "step+1", "-=lr_t*"} <= set(
+        giveaways(
+            code["adam"],
+            "for each p: update m[i] and v[i]; m_hat, "
+            "v_hat undo their bias (step + 1 updates); p.data -= lr_t * m_hat",
+        )
+    )
     assert "[i]" in giveaways(code["linear_backward"], "add dy[i] * x[j] into every dw[i][j]")
 
 
@@ -247,15 +295,22 @@ def test_the_giveaway_test_can_fail():
 def test_a_collapsed_hint_cell_sits_under_each_blank(n):
     for teacher in (False, True):
         cells = exercises.notebook(n, teacher).cells
-        blanks = [i for i, c in enumerate(cells) if c.cell_type == "code" and (exercises.STUB in c.source
-                                                                                 or exercises.BEGIN in c.source)]
+        blanks = [
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "code" and (exercises.STUB in c.source or exercises.BEGIN in c.source)
+        ]
         for i in blanks:
-            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].id.endswith("-hint1"), cells[i + 1].id
+            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].id.endswith("-hint1"), cells[
+                i + 1
+            ].id
         hints = [c for c in cells if "-hint" in c.id]
         assert len(hints) == len(exercises.exercises(n))
         for cell, (_, exercise, _) in zip(hints, exercises.exercises(n)):
             assert exercise.code_hint and exercise.code_hint in cell.source
-            assert cell.source.startswith("<details><summary>Hint for ") and cell.source.endswith("\n\n</details>")
+            assert cell.source.startswith("<details><summary>Hint for ") and cell.source.endswith(
+                "\n\n</details>"
+            )
             assert "`" not in cell.source.split("</summary>")[0]  # no Markdown inside the HTML line
 
 
@@ -264,7 +319,10 @@ def test_each_intro_says_which_earlier_answers_its_notebook_holds():
     assert "no answer to an earlier exercise" in intro[2]
     assert "2.4 `Value.backward`" in intro[3] and "do step 2's notebook first" in intro[3]
     assert "3.1 `rmsnorm`" in intro[4] and "2.1 `Value.__mul__`" in intro[4]
-    assert "4.1 multi-head attention in `gpt`" in intro[5] and "the notebooks of steps 2, 3 and 4 first" in intro[5]
+    assert (
+        "4.1 multi-head attention in `gpt`" in intro[5]
+        and "the notebooks of steps 2, 3 and 4 first" in intro[5]
+    )
     assert all("from step 0 to step 5" in text for text in intro.values())
 
 
@@ -274,9 +332,16 @@ def chosen_names(n):
     source = exercises.step_source(n)
     found = {}
     for region in exercises.step_regions(n):
-        bound = {node.id for node in ast.walk(ast.parse(textwrap.dedent(region.code)))
-                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-        bound |= {node.name for node in ast.walk(ast.parse(textwrap.dedent(region.code))) if isinstance(node, ast.FunctionDef)}
+        bound = {
+            node.id
+            for node in ast.walk(ast.parse(textwrap.dedent(region.code)))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+        }
+        bound |= {
+            node.name
+            for node in ast.walk(ast.parse(textwrap.dedent(region.code)))
+            if isinstance(node, ast.FunctionDef)
+        }
         rest = ast.parse(exercises.blank(source, [region]))  # the step with this blank: what else names
         named = {node.id for node in ast.walk(rest) if isinstance(node, ast.Name)}
         named |= {node.attr for node in ast.walk(rest) if isinstance(node, ast.Attribute)}
@@ -289,9 +354,13 @@ def chosen_names(n):
 @pytest.mark.parametrize("n", STEPS)
 def test_no_try_this_relies_on_a_name_the_student_chose(n):
     markdown = "\n".join(c.source for c in exercises.notebooks.notebook(n).cells if c.cell_type == "markdown")
-    in_code = {word for span in re.findall(r"`([^`]+)`", markdown) for word in re.findall(r"[A-Za-z_]\w*", span)}
+    in_code = {
+        word for span in re.findall(r"`([^`]+)`", markdown) for word in re.findall(r"[A-Za-z_]\w*", span)
+    }
     for name, chosen in chosen_names(n).items():
-        assert not chosen & in_code, f"train{n}'s lessons name {sorted(chosen & in_code)}, picked by the student in {name}"
+        assert not chosen & in_code, (
+            f"train{n}'s lessons name {sorted(chosen & in_code)}, picked by the student in {name}"
+        )
 
 
 def test_chosen_names_are_found():
@@ -304,7 +373,11 @@ def test_carried_regions_are_given_code_later():
     assert [name for name, _, _ in exercises.exercises(3)] == ["rmsnorm", "gpt"]
     assert [name for name, _, _ in exercises.exercises(5)] == ["adam"]
     student = exercises.student_source(5)
-    assert student.count("raise NotImplementedError(") == 1 and "### BEGIN" not in student and "# HINT:" not in student
+    assert (
+        student.count("raise NotImplementedError(") == 1
+        and "### BEGIN" not in student
+        and "# HINT:" not in student
+    )
 
 
 @pytest.mark.parametrize("n", STEPS)
@@ -315,10 +388,13 @@ def test_student_source_is_valid_python_with_every_blank(n):
     assert student.count(exercises.STUB) == len(regions) > 0
 
 
-@pytest.mark.parametrize("part,problem", [
-    (exercises.Part("x", "nowhere = ", "nowhere = "), "no line starting 'nowhere = ' in f"),
-    (exercises.Part('say "hi"'), "may not contain double quotes"),
-])
+@pytest.mark.parametrize(
+    "part,problem",
+    [
+        (exercises.Part("x", "nowhere = ", "nowhere = "), "no line starting 'nowhere = ' in f"),
+        (exercises.Part('say "hi"'), "may not contain double quotes"),
+    ],
+)
 def test_an_exercise_that_does_not_match_its_code_is_named(part, problem):
     table = {"f": exercises.Exercise("f", "check.f(f)", 1, "", [part])}
     with pytest.raises(exercises.MarkerError, match=problem):
@@ -346,24 +422,34 @@ def test_committed_student_notebook_is_exactly_what_the_step_generates(n):
     path = exercises.notebook_path(n)
     assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run `make exercises` and commit it"
     if not notebooks.in_sync(path, exercises.build(n)):  # up to a lab's kernel metadata
-        pytest.fail(f"steps/train{n}.py changed but `make exercises` was not run: "
-                    f"notebooks/exercises/train{n}.ipynb is out of date")
+        pytest.fail(
+            f"steps/train{n}.py changed but `make exercises` was not run: "
+            f"notebooks/exercises/train{n}.ipynb is out of date"
+        )
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert all(cell.get("outputs", []) == [] for cell in nb.cells)
-    assert all(cell.metadata == (exercises.standalone.HIDDEN if cell.id == f"train{n}-setup" else {}) for cell in nb.cells)
-    assert "### BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "# HINT:" not in path.read_text(encoding="utf-8")
+    assert all(
+        cell.metadata == (exercises.standalone.HIDDEN if cell.id == f"train{n}-setup" else {})
+        for cell in nb.cells
+    )
+    assert "### BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "# HINT:" not in path.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_check_names_a_stale_notebook(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
     assert exercises.main(["--stale"]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (
-        "notebooks/exercises/train0.ipynb is missing for steps/train0.py: run `make exercises`")
+        "notebooks/exercises/train0.ipynb is missing for steps/train0.py: run `make exercises`"
+    )
     (tmp_path / "train0.ipynb").write_text(exercises.build(0).replace("add-one", "add-two"), encoding="utf-8")
     (tmp_path / "train9.ipynb").write_text("{}", encoding="utf-8")
     found = exercises.problems()
-    assert "notebooks/exercises/train0.ipynb is out of date with steps/train0.py: run `make exercises`" in found
+    assert (
+        "notebooks/exercises/train0.ipynb is out of date with steps/train0.py: run `make exercises`" in found
+    )
     assert "notebooks/exercises/train9.ipynb has no step: delete it" in found
 
 
@@ -373,8 +459,8 @@ def clear_solutions(source):
     out, inside = [], False
     for line in source.split("\n"):
         if line.strip() == exercises.BEGIN:
-            indent, inside = line[:len(line) - len(line.lstrip())], True
-            hint = out.pop().strip()[len(exercises.HINT):].strip()
+            indent, inside = line[: len(line) - len(line.lstrip())], True
+            hint = out.pop().strip()[len(exercises.HINT) :].strip()
             out += [indent + exercises.STUB, f'{indent}raise NotImplementedError("{hint}")']
         elif line.strip() == exercises.END:
             inside = False
@@ -388,7 +474,8 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
     teacher, student = exercises.notebook(n, teacher=True), exercises.notebook(n)
     assert [c.id for c in teacher.cells] == [c.id for c in student.cells]
     assert sum(c.source.count(exercises.BEGIN) for c in teacher.cells) == len(
-        [r for _, _, parts in exercises.exercises(n) for r in parts])
+        [r for _, _, parts in exercises.exercises(n) for r in parts]
+    )
     for t_cell, s_cell in zip(teacher.cells, student.cells):
         if "-check" in t_cell.id:  # for nbgrader the check asserts: a wrong answer costs its points
             call = s_cell.source.splitlines()[-1].rstrip(";")
@@ -401,7 +488,9 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
 def test_teachers_page_lists_every_exercise():
     page = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
     for row in exercises.table().splitlines():
-        assert row in page, f"docs/exercises.md is missing this row (python -m tools.exercises.student --list): {row}"
+        assert row in page, (
+            f"docs/exercises.md is missing this row (python -m tools.exercises.student --list): {row}"
+        )
 
 
 # --- the student notebooks, executed ----------------------------------------------------------
@@ -445,7 +534,8 @@ def test_filled_in_notebook_passes_every_check(n, tmp_path):
     assert "step    2 /    2 | loss" in out and "sample  1:" in out
     # the checks leave no trace: the run prints what the step itself prints
     assert (losses(out), samples(out)) == (lambda lesson: (losses(lesson), samples(lesson)))(
-        execute(n, **NOTEBOOK_KNOBS)[1])
+        execute(n, **NOTEBOOK_KNOBS)[1]
+    )
 
 
 @pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS] + [(0, "elsewhere")])

@@ -1,28 +1,30 @@
-"""tools/generate/figures.py and tools/measure/bench.py: every figure README.md and docs/*.md quote agrees with the one
-source that measured it (docs/results/ladder.json, docs/results/bench.json, bench_baseline.json, the steps, the
-exercise table), docs/results/ladder.md and docs/results/bench.md are exactly what their JSON generates, and no
+"""tools/generate/figures.py and tools/measure/bench.py: every figure README.md and docs/*.md quote agrees
+with the one
+source that measured it (docs/results/ladder.json, docs/results/bench.json, bench_baseline.json, the steps,
+the
+exercise table), docs/results/ladder.md and docs/results/bench.md are exactly what their JSON generates, and
+no
 time, size, speed-up or line count is typed by hand outside a generated figure."""
 
 import json
 import os
 import platform
 import re
-import sys
 
 import pytest
 
-from stepkit import REFERENCE_LOG, ROOT, SHARED_REFERENCE_LOG, names_txt
-
-from tools.measure import bench
-from tools import diff
+from tools import diff, run_tests
 from tools.generate import figures
-from tools.measure import ladder
-from tools import run_tests
+from tools.measure import bench, ladder
+
+from stepkit import REFERENCE_LOG, ROOT, SHARED_REFERENCE_LOG, names_txt
 
 SHARED = SHARED_REFERENCE_LOG.parent  # ../shared/reference: in CI only (tools/project.py says where)
 # What a hand-typed measurement looks like: ~N, N s / minutes / MB / KB / ×, N lines, "a few minutes".
-TYPED = re.compile(r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|hours?|MB|KB|GB|x|×)(?![\w-])"
-                   r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b")
+TYPED = re.compile(
+    r"~\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:s|ms|seconds?|minutes?|min|hours?|MB|KB|GB|x|×)(?![\w-])"
+    r"|\b\d[\d,]*\s+(?:code\s+)?lines\b|\b(?:a few|several|about|some)\s+(?:seconds|minutes|hours)\b"
+)
 # Figures that describe what a tool does rather than a measurement: (file, text).
 NOT_MEASURED = {
     ("docs/exercises.md", "~150"),  # tools/exercises/train1.py's sample of gradient entries for exercise 1.2
@@ -31,7 +33,9 @@ NOT_MEASURED = {
 
 
 def test_every_figure_agrees_with_its_source():
-    assert figures.problems() == [], "a copy differs from its source: run `make figures` (tools/generate/figures.py)"
+    assert figures.problems() == [], (
+        "a copy differs from its source: run `make figures` (tools/generate/figures.py)"
+    )
 
 
 def test_no_measured_figure_is_typed_by_hand():
@@ -40,29 +44,39 @@ def test_no_measured_figure_is_typed_by_hand():
         for number, line in enumerate(text.splitlines(), 1):
             for match in TYPED.finditer(line):
                 if (relative, match.group(0).strip()) not in NOT_MEASURED:
-                    pytest.fail(f"{relative}, line {number} (figures left out): {match.group(0)!r} is typed by hand; "
-                                f"quote it as a figure of tools/generate/figures.py: {line.strip()!r}")
+                    pytest.fail(
+                        f"{relative}, line {number} (figures left out): {match.group(0)!r} is typed by hand; "
+                        f"quote it as a figure of tools/generate/figures.py: {line.strip()!r}"
+                    )
 
 
 def test_a_hand_edited_copy_is_named():
     readme = figures.expected()["README.md"]
-    edited = readme.replace("<!-- fig bench-wall:5 -->" + figures.bench_wall(5), "<!-- fig bench-wall:5 -->~24 s", 1)
+    edited = readme.replace(
+        "<!-- fig bench-wall:5 -->" + figures.bench_wall(5), "<!-- fig bench-wall:5 -->~24 s", 1
+    )
     assert edited != readme
     assert figures.differences("README.md", edited, readme) == [
-        f"README.md: figure bench-wall:5 says '~24 s', its source says {figures.bench_wall(5)!r}"]
+        f"README.md: figure bench-wall:5 says '~24 s', its source says {figures.bench_wall(5)!r}"
+    ]
     table = figures.expected()["README.md"].replace("| 2.2761 |", "| 2.2762 |")
-    assert figures.differences("README.md", table, readme) == ["README.md: figure ladder-table differs from its source"]
+    assert figures.differences("README.md", table, readme) == [
+        "README.md: figure ladder-table differs from its source"
+    ]
     ladder_md = figures.expected()["docs/results/ladder.md"]
-    assert figures.differences("docs/results/ladder.md", ladder_md + "A line added by hand.\n", ladder_md) == [
-        "docs/results/ladder.md differs from what its JSON generates"]
+    assert figures.differences(
+        "docs/results/ladder.md", ladder_md + "A line added by hand.\n", ladder_md
+    ) == ["docs/results/ladder.md differs from what its JSON generates"]
     assert figures.differences("README.md", readme + "<!-- fig speedup -->", readme) == [
-        "README.md: a `<!-- fig NAME -->` without its `<!-- /fig -->`"]
+        "README.md: a `<!-- fig NAME -->` without its `<!-- /fig -->`"
+    ]
     with pytest.raises(KeyError, match="unknown figure 'nonsense'"):
         figures.rewrite("<!-- fig nonsense -->1<!-- /fig -->")
 
 
 def test_a_new_measurement_reaches_every_copy(monkeypatch):
-    """What `make bench` does: new JSON, then tools/generate/figures.py writes README.md, bench.md and the docs from it."""
+    """What `make bench` does: new JSON, then tools/generate/figures.py writes README.md, bench.md and the
+    docs from it."""
     alone, side = bench.load(bench.ALONE), bench.load(bench.SIDE_BY_SIDE)
     for row in alone["rows"]:
         row["wall"] *= 2
@@ -94,8 +108,13 @@ def test_bench_writes_its_json_and_generates_bench_md(tmp_path):
 
 def test_a_partial_bench_writes_nothing_unless_told_where(tmp_path, monkeypatch, capsys):
     needs_data()
-    monkeypatch.setattr(bench, "bench", lambda only, knobs, baseline_root=None: [
-        {"step": n, "wall": 1.0, "rss": 10, "steps": 2} for n in only])
+    monkeypatch.setattr(
+        bench,
+        "bench",
+        lambda only, knobs, baseline_root=None: [
+            {"step": n, "wall": 1.0, "rss": 10, "steps": 2} for n in only
+        ],
+    )
     monkeypatch.setattr(bench, "DOCS", str(tmp_path))
     assert bench.main(["--only", "3", "--steps", "2"]) == 0
     assert list(tmp_path.iterdir()) == [] and "| train3 | 2 | 1.0 |" in capsys.readouterr().out
@@ -108,7 +127,7 @@ def test_my_numbers_differ_shows_the_last_lines_of_a_full_run():
     section = readme.split("**My numbers differ.**", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"^```\n(.*?)^```$", section, re.S | re.M).group(1).splitlines()
     log = REFERENCE_LOG.read_text(encoding="utf-8").splitlines()
-    assert block == log[-len(block):], "the README's lines are not the last lines of the reference log"
+    assert block == log[-len(block) :], "the README's lines are not the last lines of the reference log"
     assert [line.split(" |")[0] for line in block[:3]] == ["step  999 / 1000", "step 1000 / 1000", ""]
     assert block[3] == "--- inference (new, hallucinated names) ---" and len(block[4:]) == 20
     prose = figures.FIGURE.sub(lambda m: m["text"], section.split("```", 2)[2])
@@ -158,8 +177,9 @@ def test_the_readme_says_what_the_first_make_test_costs(monkeypatch):
     assert f"<!-- fig setup-size -->{round(committed['mb'], -1):.0f} MB<!-- /fig -->" in section
     assert "package index" in section
     load, new = bench.load, {**committed, "seconds": 150, "mb": 401}
-    monkeypatch.setattr(bench, "load", lambda name=bench.ALONE, folder=None: new if name == bench.SETUP
-                        else load(name))
+    monkeypatch.setattr(
+        bench, "load", lambda name=bench.ALONE, folder=None: new if name == bench.SETUP else load(name)
+    )
     want = figures.expected()
     assert "<!-- fig setup-time -->about 2 minutes<!-- /fig -->" in want["README.md"]
     assert "<!-- fig setup-size -->400 MB<!-- /fig -->" in want["README.md"]

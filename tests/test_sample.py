@@ -10,11 +10,10 @@ import sys
 
 import pytest
 
+from tools import prepare, sample
+
 from stepkit import ROOT, environment, one_clear_line, posix_make, run, samples, step_numbers, write
 from steptests import quick
-
-from tools import prepare
-from tools import sample
 
 SMALL = {"NUM_STEPS": 5, "N_EMBD": 4}  # train0 has no N_EMBD: it leaves it alone
 SETTINGS = ("PROMPT", "TEMPERATURE", "TOP", "SEED")  # the tool's own variables: none left over from the shell
@@ -30,6 +29,7 @@ def tool_env(knobs):
 @pytest.fixture
 def call(monkeypatch, capsys, tmp_path):
     """main() in this process, with a small run's knobs as the environment: (status, stdout, stderr)."""
+
     def main(*args, **knobs):
         for name in list(os.environ):
             monkeypatch.delenv(name)
@@ -38,6 +38,7 @@ def call(monkeypatch, capsys, tmp_path):
         status = sample.main([*map(str, args), "--cache", str(tmp_path / "cache")])
         out, err = capsys.readouterr()
         return status, out, err
+
     return main
 
 
@@ -49,14 +50,21 @@ def runs(monkeypatch):
     def recorded(n, show=False, **knobs):
         seen.append(knobs)
         return real(n, show, **knobs)
+
     monkeypatch.setattr(sample, "run_step", recorded)
     return seen
 
 
 def tool(*args, cwd=ROOT, **knobs):
     """tools/sample.py as the user runs it, with a small run's knobs."""
-    return subprocess.run([sys.executable, str(ROOT / "tools" / "sample.py"), *map(str, args)], cwd=cwd,
-                          env=tool_env(knobs), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "sample.py"), *map(str, args)],
+        cwd=cwd,
+        env=tool_env(knobs),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def rows(out):
@@ -64,6 +72,7 @@ def rows(out):
 
 
 # --- what a notebook calls: sample() and top_next() on a step's globals -------------------------------
+
 
 @ALL_STEPS
 def test_every_name_starts_with_the_prompt(n):
@@ -124,6 +133,7 @@ def test_a_prefix_the_model_cannot_read_is_a_sample_error():
 
 # --- the command -------------------------------------------------------------------------------------
 
+
 def test_it_prints_names_in_the_steps_format(call):
     status, out, err = call(5, "--prompt", "ma", NUM_SAMPLES=4)
     assert status == 0, err
@@ -160,10 +170,18 @@ def test_a_changed_knob_trains_again_and_the_number_of_names_does_not(call, runs
 
 def test_the_key_is_the_code_the_data_and_the_knobs():
     key = sample.cache_key(5, b"code", b"anna\n", {"NUM_STEPS": 5})
-    assert len({key, sample.cache_key(5, b"code!", b"anna\n", {"NUM_STEPS": 5}),
+    assert (
+        len(
+            {
+                key,
+                sample.cache_key(5, b"code!", b"anna\n", {"NUM_STEPS": 5}),
                 sample.cache_key(5, b"code", b"bob\n", {"NUM_STEPS": 5}),
                 sample.cache_key(5, b"code", b"anna\n", {"NUM_STEPS": 6}),
-                sample.cache_key(4, b"code", b"anna\n", {"NUM_STEPS": 5})}) == 5
+                sample.cache_key(4, b"code", b"anna\n", {"NUM_STEPS": 5}),
+            }
+        )
+        == 5
+    )
 
 
 def test_a_broken_cache_file_is_trained_again(call, runs, tmp_path):
@@ -206,8 +224,10 @@ def test_top_at_a_lower_temperature_has_a_likelier_first_row(call):
 def test_top_of_train0_says_that_only_the_last_character_matters(call):
     _, mar, _ = call(0, "--top", "mar")
     _, zr, _ = call(0, "--top", "zr")
-    said = ("(train0 looks only at the last character: after 'mar' it predicts exactly what it predicts "
-            "after 'r')")
+    said = (
+        "(train0 looks only at the last character: after 'mar' it predicts exactly what it predicts "
+        "after 'r')"
+    )
     assert said in mar.splitlines()
     assert rows(mar) == rows(zr) and len(rows(mar)) == 10
 
@@ -231,17 +251,23 @@ def test_a_character_never_seen_is_one_line_and_trains_nothing(tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
-@pytest.mark.parametrize("args,knobs,line", [
-    ([], {}, "which step? give a step number N, e.g. 5"),
-    ([9], {}, "argument N: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)"),
-    ([5, "--temperature", "0"], {}, "argument --temperature: '0' is not a number from 0.001 to 1000"),
-    ([5], {"TEMPERATURE": "hot"}, "TEMPERATURE: 'hot' is not a number from 0.001 to 1000"),
-    ([5], {"NUM_SAMPLES": "0"}, "NUM_SAMPLES: '0' is not a positive integer"),
-    ([5, "--seed", "-1"], {}, "argument --seed: '-1' is not a whole number >= 0"),
-    ([5, "--prompt", "a", "--top", "b"], {}, "argument --top: not allowed with argument --prompt"),
-    ([5], {"PROMPT": "a", "TOP": "b"},
-     "PROMPT and TOP are both set: PROMPT samples names, TOP shows the next ones; unset one"),
-])
+@pytest.mark.parametrize(
+    "args,knobs,line",
+    [
+        ([], {}, "which step? give a step number N, e.g. 5"),
+        ([9], {}, "argument N: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)"),
+        ([5, "--temperature", "0"], {}, "argument --temperature: '0' is not a number from 0.001 to 1000"),
+        ([5], {"TEMPERATURE": "hot"}, "TEMPERATURE: 'hot' is not a number from 0.001 to 1000"),
+        ([5], {"NUM_SAMPLES": "0"}, "NUM_SAMPLES: '0' is not a positive integer"),
+        ([5, "--seed", "-1"], {}, "argument --seed: '-1' is not a whole number >= 0"),
+        ([5, "--prompt", "a", "--top", "b"], {}, "argument --top: not allowed with argument --prompt"),
+        (
+            [5],
+            {"PROMPT": "a", "TOP": "b"},
+            "PROMPT and TOP are both set: PROMPT samples names, TOP shows the next ones; unset one",
+        ),
+    ],
+)
 def test_a_bad_setting_is_one_line_and_exit_status_2(args, knobs, line, tmp_path):
     result = tool(*args, cwd=tmp_path, **knobs)
     assert (result.returncode, result.stdout) == (2, "")
@@ -262,16 +288,28 @@ def test_its_variables_are_not_taken_for_mistyped_knobs():
 
 @posix_make
 def test_make_sample_passes_its_variables_through():
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "sample0", "PROMPT=m1"],
-                            env=tool_env({}), capture_output=True, text=True)  # refused before it trains
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "sample0", "PROMPT=m1"],
+        env=tool_env({}),
+        capture_output=True,
+        text=True,
+    )  # refused before it trains
     assert result.returncode and "error: '1' is not in the vocabulary of " in result.stderr, result.stderr
-    assert "make sample0 … sample5" in subprocess.run(["make", "-C", str(ROOT)], capture_output=True, text=True).stdout
+    assert (
+        "make sample0 … sample5"
+        in subprocess.run(["make", "-C", str(ROOT)], capture_output=True, text=True).stdout
+    )
 
 
 def test_the_readme_says_how_to_play_with_a_trained_model():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.index("\n## Reading the diffs\n") < readme.index("\n## Play with the trained model\n")
     section = readme.split("\n## Play with the trained model\n", 1)[1].split("\n## ", 1)[0]
-    for text in ("make sample5 PROMPT=ma", r"python tools\sample.py 5 --prompt ma", "build/sample/", "TOP=",
-                 "TEMPERATURE="):
+    for text in (
+        "make sample5 PROMPT=ma",
+        r"python tools\sample.py 5 --prompt ma",
+        "build/sample/",
+        "TOP=",
+        "TEMPERATURE=",
+    ):
         assert text in section, text

@@ -9,19 +9,28 @@ the setup cell stays small: it carries only the files its notebook needs, as the
 import hashlib
 import re
 import shutil
-import sys
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from stepkit import (OFFLINE_URL, ROOT, environment, execute, losses, names_txt, notebook_error, run, samples,
-                     step_numbers)
-
 from tools import dataset
 from tools.exercises import student as exercises
 from tools.generate import notebooks
 from tools.generate import setup_cell as standalone
+
+from stepkit import (
+    OFFLINE_URL,
+    ROOT,
+    environment,
+    execute,
+    losses,
+    names_txt,
+    notebook_error,
+    run,
+    samples,
+    step_numbers,
+)
 
 STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}  # the smallest quick run
@@ -91,12 +100,15 @@ def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     nb, error = execute_alone(nb, tmp_path / "lab", names=True)
     assert error is not None
     # alone, without tools/dataset.py, the knob is read where the step reads it: the training cell
-    (reads,) = [cell for cell in nb.cells if cell.source.startswith('NUM_STEPS = knob(')]
+    (reads,) = [cell for cell in nb.cells if cell.source.startswith("NUM_STEPS = knob(")]
     assert one_error_line(nb, reads.id) == "error: NUM_STEPS must be a positive integer, got 'abc'"
     assert printed(reads).count("\n") == 1  # that line alone
     # while a script run keeps its one line on stderr and its exit status
     result = run(STEPS[-1], NUM_STEPS="abc")
-    assert (result.returncode, result.stderr) == (1, "error: NUM_STEPS must be a positive integer, got 'abc'\n")
+    assert (result.returncode, result.stderr) == (
+        1,
+        "error: NUM_STEPS must be a positive integer, got 'abc'\n",
+    )
 
 
 def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
@@ -104,7 +116,9 @@ def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
     assert error is not None
     line = one_error_line(nb, f"train{STEPS[0]}-setup")
     assert line.startswith(f"error: could not download {OFFLINE_URL}"), line
-    assert "In a notebook:" in line and "beside this notebook" in line and 'os.environ["DATASET"]' in line, line
+    assert "In a notebook:" in line and "beside this notebook" in line and 'os.environ["DATASET"]' in line, (
+        line
+    )
     assert sorted(p.name for p in (tmp_path / "offline").iterdir()) == ["alone.ipynb"]  # nothing half-written
 
 

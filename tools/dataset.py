@@ -1,5 +1,5 @@
 """Download names.txt, verify it (size, sha256), write it atomically: make data, or a step or notebook
-on first use. NAMES_URL: download from there.
+on first use (NAMES_URL: from there).
 
     python3 tools/dataset.py [PATH]    # default data/names.txt; a wrong file there is replaced
 """
@@ -13,10 +13,10 @@ import tempfile
 URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 SIZE = 228_145
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
-IN_NOTEBOOK = hasattr(builtins, "__IPYTHON__")  # IPython's mark
+IN_NOTEBOOK = hasattr(builtins, "__IPYTHON__")
 
 
-def is_names_txt(data):  # also as a Windows tool saves it: CRLF, a byte-order mark
+def is_names_txt(data):  # also as saved by a Windows tool: CRLF, a BOM
     plain = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
     return len(plain) == SIZE and hashlib.sha256(plain).hexdigest() == SHA256
 
@@ -39,8 +39,10 @@ def describe(data):  # what a file is instead of names.txt
 
 def by_hand(path):
     if IN_NOTEBOOK:
-        return (f"In a notebook: download {URL} elsewhere, put it beside this notebook as names.txt (or set "
-                'os.environ["DATASET"] to your copy in its first cell), and run it again')
+        return (
+            f"In a notebook: download {URL} elsewhere and put it beside this notebook as names.txt "
+            '(or set os.environ["DATASET"] to its path in the first cell)'
+        )
     return f"To get it by hand: download {URL} elsewhere, save it as {path} (or set DATASET=its/path)"
 
 
@@ -73,8 +75,10 @@ def fetch(path, replace=False):
         if is_names_txt(data):
             return None
         if not replace:
-            return (f"error: {path} is not the names.txt the steps learn from: it is {describe(data)}. "
-                    "Run `make data` (tools/dataset.py) to replace it, or delete it and run again")
+            return (
+                f"error: {path} is not the names.txt the steps learn from: it is {describe(data)}. "
+                "Run `make data` to replace it, or delete it and run again"
+            )
     url = os.environ.get("NAMES_URL") or URL
     print(f"downloading names.txt from {url} …", file=sys.stderr)
     try:
@@ -82,8 +86,10 @@ def fetch(path, replace=False):
     except (OSError, ValueError) as e:  # offline, HTTP errors, bad URLs
         return f"error: could not download {url} ({getattr(e, 'reason', e)}). {by_hand(path)}"
     if not is_names_txt(data):
-        return (f"error: {url} is not the expected names.txt ({describe(data)}; sha256 {SHA256[:12]}… "
-                f"expected): nothing was saved. {by_hand(path)}")
+        return (
+            f"error: {url} is not the expected names.txt ({describe(data)}; sha256 {SHA256[:12]}… "
+            f"expected): nothing was saved. {by_hand(path)}"
+        )
     if os.path.exists(path):
         os.replace(path, path + ".bad")
         print(f"kept the file that was there as {path}.bad", file=sys.stderr)

@@ -31,8 +31,15 @@ DATASET_KNOB = ("DATASET", "data/names.txt", "your own file instead, one name pe
 
 def knobs(step=None):
     """[(name, default, meaning)] of the knobs a step reads (every step's, without `step`), DATASET last."""
-    sources = [step] if step else sorted(os.path.join(ROOT, "steps", name) for name in os.listdir(
-        os.path.join(ROOT, "steps")) if re.fullmatch(r"train\d+\.py", name))
+    sources = (
+        [step]
+        if step
+        else sorted(
+            os.path.join(ROOT, "steps", name)
+            for name in os.listdir(os.path.join(ROOT, "steps"))
+            if re.fullmatch(r"train\d+\.py", name)
+        )
+    )
     found = {}
     for source in sources:
         with open(source, encoding="utf-8") as f:
@@ -46,10 +53,11 @@ def step_of(argv, orig_argv):
     or test that runs the step in its own process (runpy sets argv[0] to the step, but the interpreter's
     original command line, orig_argv, is still the tool's)."""
     path = os.path.abspath(argv[0]) if argv else ""
-    if os.path.dirname(path) != os.path.join(ROOT, "steps") or not re.fullmatch(r"train\d+\.py",
-                                                                                 os.path.basename(path)):
+    if os.path.dirname(path) != os.path.join(ROOT, "steps") or not re.fullmatch(
+        r"train\d+\.py", os.path.basename(path)
+    ):
         return None
-    return path if orig_argv[-len(argv):] == argv else None
+    return path if orig_argv[-len(argv) :] == argv else None
 
 
 def how_to_set(step, name="NUM_STEPS", value="50"):
@@ -68,10 +76,14 @@ def usage(step):
         title = next((line.lstrip("# ").strip() for line in f if line.startswith("# Step")), shown)
     rows = knobs(step)
     width = max(len(name) for name, _, _ in rows)
-    lines = [f"{shown}: {title}", "",
-             f"Takes no arguments: every setting is a knob, an environment variable set for the run, e.g. "
-             f"{how_to_set(step)}. An empty knob (NUM_STEPS=) is the same as an unset one.", "",
-             f"  {'knob'.ljust(width)}  {'default'.ljust(14)}  meaning"]
+    lines = [
+        f"{shown}: {title}",
+        "",
+        f"Takes no arguments: every setting is a knob, an environment variable set for the run, e.g. "
+        f"{how_to_set(step)}. An empty knob (NUM_STEPS=) is the same as an unset one.",
+        "",
+        f"  {'knob'.ljust(width)}  {'default'.ljust(14)}  meaning",
+    ]
     lines += [f"  {name.ljust(width)}  {default.ljust(14)}  {meaning}" for name, default, meaning in rows]
     return "\n".join(lines)
 
@@ -88,8 +100,10 @@ def check_arguments(step, args):
     value = value or (args[1] if len(args) > 1 and not args[1].startswith("-") else "")
     known = {knob for knob, _, _ in knobs()}
     example = how_to_set(step, name, value or "50") if name in known else how_to_set(step)
-    sys.exit(f"error: {os.path.relpath(step, ROOT)} takes no arguments (got {first!r}): knobs are "
-             f"environment variables, e.g. {example} (--help lists them)")
+    sys.exit(
+        f"error: {os.path.relpath(step, ROOT)} takes no arguments (got {first!r}): knobs are "
+        f"environment variables, e.g. {example} (--help lists them)"
+    )
 
 
 def check_knob_names(environ=os.environ):
@@ -101,8 +115,10 @@ def check_knob_names(environ=os.environ):
         upper = name.upper()
         close = [k for k in known if k == upper] or difflib.get_close_matches(upper, known, 1, 0.8)
         if close:
-            sys.exit(f"error: {name} is not a knob: did you mean {close[0]}? (unset {name} to go on; "
-                     f"the knobs are {', '.join(known)})")
+            sys.exit(
+                f"error: {name} is not a knob: did you mean {close[0]}? (unset {name} to go on; "
+                f"the knobs are {', '.join(known)})"
+            )
 
 
 def quiet_console():
@@ -152,8 +168,10 @@ def own_problem(path, looks_like_html):
     if "\0" in text:  # UTF-16 (Notepad's "Unicode") or a binary file
         return f"dataset {path} is not UTF-8 text (it has NUL bytes): {SAVE_AS_UTF8}"
     if looks_like_html(text):
-        return (f"dataset {path} is an HTML page, not one name per line: save the raw text "
-                f"(on GitHub: the Raw button, then File, Save as) and run again")
+        return (
+            f"dataset {path} is an HTML page, not one name per line: save the raw text "
+            f"(on GitHub: the Raw button, then File, Save as) and run again"
+        )
     if not text.strip():
         return f"dataset {path} has no names in it (it is empty or only blank lines)"
     return None
@@ -182,6 +200,8 @@ def prepare(path, knob=None):
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/prepare.py is a library, not a command: every step runs it before its "
-                     "lesson, and tools/sample.py reads the knobs with it\n")
+    sys.stderr.write(
+        "error: tools/prepare.py is a library, not a command: every step runs it before its "
+        "lesson, and tools/sample.py reads the knobs with it\n"
+    )
     sys.exit(2)

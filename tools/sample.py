@@ -39,13 +39,31 @@ from pathlib import Path
 
 try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
     from . import dataset, steprun
-    from .project import KNOBS, QUICK, ROOT, command_line, kv_cache, positive_int, run_main, step_numbers
-    from .project import step_path
+    from .project import (
+        KNOBS,
+        QUICK,
+        ROOT,
+        command_line,
+        kv_cache,
+        positive_int,
+        run_main,
+        step_numbers,
+        step_path,
+    )
 except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
     import dataset
     import steprun
-    from project import KNOBS, QUICK, ROOT, command_line, kv_cache, positive_int, run_main, step_numbers
-    from project import step_path
+    from project import (
+        KNOBS,
+        QUICK,
+        ROOT,
+        command_line,
+        kv_cache,
+        positive_int,
+        run_main,
+        step_numbers,
+        step_path,
+    )
 
 CACHE = ROOT / "build" / "sample"
 END = ""  # what top_next() calls BOS: nothing more, the name ends here
@@ -59,6 +77,7 @@ class SampleError(Exception):
 
 # --- what a notebook calls, on a step's globals ----------------------------------------------------
 
+
 def default_temperature(g):
     return g.get("temperature", 1.0)  # train0 has none: it samples from its probabilities as they are
 
@@ -68,6 +87,7 @@ def reader(g, temperature=None):
     the next token (in steps 3-5 through the key/value cache, at the next position)."""
     t = default_temperature(g) if temperature is None else temperature
     if "counts" in g:  # train0: a row of its table; p**(1/t) is softmax(logits / t) for p = softmax(logits)
+
         def feed(token):
             probs = g["probabilities"](g["counts"][token])
             if t == 1:
@@ -75,6 +95,7 @@ def reader(g, temperature=None):
             top = max(probs)  # scaled first, so that a small t cannot make every power 0
             powered = [(p / top) ** (1 / t) for p in probs]
             return [p / sum(powered) for p in powered]
+
         return feed
     if "gpt" in g:
         keys, values = kv_cache(g)
@@ -87,6 +108,7 @@ def reader(g, temperature=None):
 
     def feed(token):  # the steps' own sampling line, with floats out of their Values
         return [getattr(p, "data", p) for p in g["softmax"]([logit / t for logit in logits_of(token)])]
+
     return feed
 
 
@@ -111,11 +133,15 @@ def as_read(g, text):
         text = text.lower()
     for ch in text:
         if ch not in chars:
-            raise SampleError(f"{ch!r} is not in the vocabulary of {shown(g.get('path', 'the dataset'))} "
-                              f"({vocabulary(chars)}): the model has never seen it")
+            raise SampleError(
+                f"{ch!r} is not in the vocabulary of {shown(g.get('path', 'the dataset'))} "
+                f"({vocabulary(chars)}): the model has never seen it"
+            )
     if len(text) >= g["BLOCK_SIZE"]:
-        raise SampleError(f"{text!r} has {len(text)} characters: names are at most BLOCK_SIZE = "
-                          f"{g['BLOCK_SIZE']} long, so a prefix may have {g['BLOCK_SIZE'] - 1}")
+        raise SampleError(
+            f"{text!r} has {len(text)} characters: names are at most BLOCK_SIZE = "
+            f"{g['BLOCK_SIZE']} long, so a prefix may have {g['BLOCK_SIZE'] - 1}"
+        )
     return text
 
 
@@ -158,6 +184,7 @@ def sample(g, prompt="", temperature=None, n=20, seed=42):
 
 
 # --- training once, and the weights kept ------------------------------------------------------------
+
 
 def shown(path):
     """A path as the user would type it: relative to the repo when inside it."""
@@ -212,8 +239,13 @@ def training_knobs(n, g):
 
 def cache_key(n, source, data, knobs):
     """What the weights depend on: the step's code, the dataset's bytes and the training knobs."""
-    what = {"format": FORMAT, "step": n, "source": hashlib.sha256(source).hexdigest(),
-            "dataset": hashlib.sha256(data).hexdigest(), "knobs": knobs}
+    what = {
+        "format": FORMAT,
+        "step": n,
+        "source": hashlib.sha256(source).hexdigest(),
+        "dataset": hashlib.sha256(data).hexdigest(),
+        "knobs": knobs,
+    }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
@@ -228,7 +260,8 @@ def load(g, weights):
     do not fit."""
     tables = {"counts": g["counts"]} if "counts" in g else g["state_dict"]
     if weights.keys() != tables.keys() or any(
-            [len(row) for row in tables[name]] != [len(row) for row in weights[name]] for name in tables):
+        [len(row) for row in tables[name]] != [len(row) for row in weights[name]] for name in tables
+    ):
         return False
     for name, table in tables.items():
         for row, saved in zip(table, weights[name]):
@@ -254,8 +287,10 @@ def trained(n, cache=CACHE, check=lambda g: None):
     path = cache / f"train{n}-{cache_key(n, step_path(n).read_bytes(), data, knobs)[:16]}.json"
     try:
         if load(g, json.loads(path.read_text(encoding="utf-8"))["weights"]):
-            print(f"train{n}'s weights: {shown(path)} (trained before with this code, data and knobs)",
-                  file=sys.stderr)
+            print(
+                f"train{n}'s weights: {shown(path)} (trained before with this code, data and knobs)",
+                file=sys.stderr,
+            )
             return g
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none yet, or not one we wrote: train
         pass
@@ -263,18 +298,27 @@ def trained(n, cache=CACHE, check=lambda g: None):
     print(f"training steps/train{n}.py once ({settings}); its weights go to {shown(path)}", file=sys.stderr)
     start = time.perf_counter()
     g = run_step(n, show=sys.stderr.isatty(), NUM_SAMPLES="1")
-    saved = {"step": n, "knobs": knobs, "dataset": shown(g["path"]), "chars": g["chars"],
-             "weights": weights_of(g)}
+    saved = {
+        "step": n,
+        "knobs": knobs,
+        "dataset": shown(g["path"]),
+        "chars": g["chars"],
+        "weights": weights_of(g),
+    }
     print(f"trained in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     try:
         dataset.write_atomically(path, json.dumps(saved).encode("utf-8"))
     except OSError as e:  # the names can still be sampled; only the next call pays again
-        print(f"note: could not keep the weights in {shown(path)} ({e.strerror or e}): "
-              "the next call trains again", file=sys.stderr)
+        print(
+            f"note: could not keep the weights in {shown(path)} ({e.strerror or e}): "
+            "the next call trains again",
+            file=sys.stderr,
+        )
     return g
 
 
 # --- the command line -------------------------------------------------------------------------------
+
 
 def temperature_of(text):
     try:
@@ -321,13 +365,23 @@ def print_top(g, n, prefix, k, temperature):
 def main(argv=None):
     available = step_numbers()
     parser = command_line(__doc__, __file__)
-    parser.add_argument("n", nargs="?", type=int, choices=available, metavar="N",
-                        help="the step: " + ", ".join(map(str, available)))
+    parser.add_argument(
+        "n",
+        nargs="?",
+        type=int,
+        choices=available,
+        metavar="N",
+        help="the step: " + ", ".join(map(str, available)),
+    )
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--prompt", metavar="TEXT", help="every name starts with TEXT (PROMPT)")
     what.add_argument("--top", metavar="PREFIX", help="the likeliest next characters after PREFIX (TOP)")
-    parser.add_argument("--temperature", metavar="T", help="from 0.001 to 1000 (TEMPERATURE; default: the "
-                        "step's own, 0.5; for train0 1: its probabilities p become p**(1/T), renormalised)")
+    parser.add_argument(
+        "--temperature",
+        metavar="T",
+        help="from 0.001 to 1000 (TEMPERATURE; default: the "
+        "step's own, 0.5; for train0 1: its probabilities p become p**(1/T), renormalised)",
+    )
     parser.add_argument("--num-samples", metavar="K", help="names to print (NUM_SAMPLES; default 20)")
     parser.add_argument("--seed", metavar="S", help="seed of the sampling (SEED; default 42)")
     parser.add_argument("--rows", type=positive_int, default=10, metavar="K", help="--top rows (default 10)")
@@ -349,8 +403,9 @@ def main(argv=None):
     def check(g):  # on the cheap run: a prefix the model cannot read costs no training
         read = as_read(g, text)
         if read != text:
-            print(f"note: {text!r} is read as {read!r}: {shown(g['path'])} has no upper case",
-                  file=sys.stderr)
+            print(
+                f"note: {text!r} is read as {read!r}: {shown(g['path'])} has no upper case", file=sys.stderr
+            )
 
     try:
         g = trained(args.n, Path(args.cache), check)

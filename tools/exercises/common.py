@@ -27,7 +27,7 @@ def _on(what):
 
 def _cut(text, limit=300):
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _short(value):
@@ -60,8 +60,21 @@ def checker(label):
 
 
 # A console that cannot encode a character (Windows' cp1252, or ascii) gets these instead.
-_PLAIN = {"✓": "OK", "✗": "X", "—": "-", "…": "...", "·": ".", "²": "^2", "√": "sqrt", "≈": "~", "Σ": "sum",
-          "−": "-", "β": "beta", "ε": "eps", "×": "x"}
+_PLAIN = {
+    "✓": "OK",
+    "✗": "X",
+    "—": "-",
+    "…": "...",
+    "·": ".",
+    "²": "^2",
+    "√": "sqrt",
+    "≈": "~",
+    "Σ": "sum",
+    "−": "-",
+    "β": "beta",
+    "ε": "eps",
+    "×": "x",
+}
 
 
 def _say(line):
@@ -151,8 +164,10 @@ def _softmax(z):
 
 def not_a_command(file):
     """A checker file run directly: one line saying what uses it, exit status 2."""
-    sys.stderr.write(f"error: tools/exercises/{os.path.basename(file)} is a library, not a command: the "
-                     "student notebooks carry it (`make exercises`)\n")
+    sys.stderr.write(
+        f"error: tools/exercises/{os.path.basename(file)} is a library, not a command: the "
+        "student notebooks carry it (`make exercises`)\n"
+    )
     sys.exit(2)
 
 

@@ -20,9 +20,12 @@ def _reference_rmsnorm(x):
     data = [xi.data for xi in x]
     n = len(data)
     s = 1 / math.sqrt(math.fsum(d * d for d in data) / n + 1e-5)
-    return [type(xi)(di * s, tuple(x),
-                     tuple((s if i == j else 0.0) - di * dj * s**3 / n for j, dj in enumerate(data)))
-            for i, (xi, di) in enumerate(zip(x, data))]
+    return [
+        type(xi)(
+            di * s, tuple(x), tuple((s if i == j else 0.0) - di * dj * s**3 / n for j, dj in enumerate(data))
+        )
+        for i, (xi, di) in enumerate(zip(x, data))
+    ]
 
 
 def _matvec(w, x):
@@ -59,7 +62,7 @@ def _plain_gpt(W, tokens, n_head, mistake=None):
                 q_h = q[:size] if mistake == "start of q" else q[part]
                 scores = [math.fsum(a * b for a, b in zip(q_h, kt[part])) / scale for kt in keys]
                 weights = scores if mistake == "no softmax" else _softmax(scores)
-                pairs = list(zip(weights, values))[-1 if mistake == "last only" else 0:]
+                pairs = list(zip(weights, values))[-1 if mistake == "last only" else 0 :]
                 out = [math.fsum(wt * vt[j] for wt, vt in pairs) for j in range(part.start, part.stop)]
                 mixed = out + mixed if mistake == "reversed" else mixed + out
             x = [a + b for a, b in zip(_matvec(W[pre + "attn_wo"], mixed), skip)]
@@ -70,18 +73,32 @@ def _plain_gpt(W, tokens, n_head, mistake=None):
 
 
 _ATTENTION_MISTAKES = {  # (single head too?, what the check says)
-    "by sqrt(N_EMBD)": (False, "the scores are divided by √N_EMBD; each head's score is a dot product of "
-                               "HEAD_DIM = {size} numbers, so divide by √HEAD_DIM"),
+    "by sqrt(N_EMBD)": (
+        False,
+        "the scores are divided by √N_EMBD; each head's score is a dot product of "
+        "HEAD_DIM = {size} numbers, so divide by √HEAD_DIM",
+    ),
     "no scale": (True, "the scores are not divided by √d (here d = {size}): divide each q·k by √d"),
     "by d": (True, "the scores are divided by d = {size} itself; divide by its square root, √d"),
-    "no softmax": (True, "the scores are used as weights as they are: softmax turns them into weights that "
-                         "are positive and sum to 1"),
-    "last only": (True, "only the current position's value is used: the output mixes the values of every "
-                        "position so far, Σ_t w_t·v_t"),
-    "start of q": (False, "every head uses the first HEAD_DIM entries of q: head h takes its own slice, "
-                          "entries h·HEAD_DIM to (h+1)·HEAD_DIM - 1, of q as of k and v"),
-    "one head": (False, "every head uses head 0's slice: head h takes entries h·HEAD_DIM to "
-                        "(h+1)·HEAD_DIM - 1"),
+    "no softmax": (
+        True,
+        "the scores are used as weights as they are: softmax turns them into weights that "
+        "are positive and sum to 1",
+    ),
+    "last only": (
+        True,
+        "only the current position's value is used: the output mixes the values of every "
+        "position so far, Σ_t w_t·v_t",
+    ),
+    "start of q": (
+        False,
+        "every head uses the first HEAD_DIM entries of q: head h takes its own slice, "
+        "entries h·HEAD_DIM to (h+1)·HEAD_DIM - 1, of q as of k and v",
+    ),
+    "one head": (
+        False,
+        "every head uses head 0's slice: head h takes entries h·HEAD_DIM to (h+1)·HEAD_DIM - 1",
+    ),
     "reversed": (False, "the heads are concatenated in reverse order: head 0's output comes first"),
 }
 
@@ -99,9 +116,12 @@ def _check_gpt(gpt, state_dict, n_head, first, later):
         """What the logits so far look like, when they are those of a usual mistake."""
         for mistake, (single, text) in _ATTENTION_MISTAKES.items():
             if n_head > 1 or single:
-                them = _plain_gpt(W, tokens[:len(got)], n_head, mistake)
-                if all(math.isclose(o.data, w, rel_tol=1e-7, abs_tol=1e-9) for out, row in zip(got, them)
-                       for o, w in zip(out, row)):
+                them = _plain_gpt(W, tokens[: len(got)], n_head, mistake)
+                if all(
+                    math.isclose(o.data, w, rel_tol=1e-7, abs_tol=1e-9)
+                    for out, row in zip(got, them)
+                    for o, w in zip(out, row)
+                ):
                     return text.format(size=size)
         return None
 
@@ -119,12 +139,15 @@ def _check_gpt(gpt, state_dict, n_head, first, later):
             logits.append(out)
             for t, (o, w) in enumerate(zip(out, want[pos])):
                 if not math.isclose(o.data, w, rel_tol=1e-9, abs_tol=1e-9):
-                    why = shape(logits) or (first if pos == 0 else
-                                            "position 0 (one key) is right, so look at how several keys mix: "
-                                            + later)
+                    why = shape(logits) or (
+                        first
+                        if pos == 0
+                        else "position 0 (one key) is right, so look at how several keys mix: " + later
+                    )
                     w, g = _both(w, o.data)
-                    raise Wrong(f"on tokens {tokens}: logit {t} at position {pos} expected {w}, got {g} — "
-                                f"{why}")
+                    raise Wrong(
+                        f"on tokens {tokens}: logit {t} at position {pos} expected {w}, got {g} — {why}"
+                    )
         # gradients: a mix of the last logits, back to the attention weights, against finite differences
         mix = [((t % 5) - 2) * 0.5 for t in range(V)]
         _on("calling backward() from the logits")
@@ -132,8 +155,9 @@ def _check_gpt(gpt, state_dict, n_head, first, later):
         loss.backward()
         pre = prefixes[0]
         n = len(W[pre + "attn_wq"])
-        picks = [(pre + name, i, j) for name in ("attn_wq", "attn_wk", "attn_wv")
-                 for i, j in ((0, 1), (n - 1, 2))]
+        picks = [
+            (pre + name, i, j) for name in ("attn_wq", "attn_wk", "attn_wv") for i, j in ((0, 1), (n - 1, 2))
+        ]
         for name, i, j in picks:
             old = W[name][i][j]
 
@@ -147,9 +171,11 @@ def _check_gpt(gpt, state_dict, n_head, first, later):
                 W[name][i][j] = old
             got = state_dict[name][i][j].grad
             if not _grad_close(got, expected):
-                raise Wrong(f"the logits are right but not their gradient: d loss / d {name}[{i}][{j}] "
-                            f"expected {_fmt(expected)} (finite differences), got {_fmt(got)} — keep every "
-                            "step in Value operations (no .data), so that backward() sees it")
+                raise Wrong(
+                    f"the logits are right but not their gradient: d loss / d {name}[{i}][{j}] "
+                    f"expected {_fmt(expected)} (finite differences), got {_fmt(got)} — keep every "
+                    "step in Value operations (no .data), so that backward() sees it"
+                )
     finally:
         for p in params:
             p.grad = 0

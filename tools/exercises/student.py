@@ -48,7 +48,11 @@ from ..generate import setup_cell as standalone  # noqa: E402
 
 ROOT = notebooks.ROOT
 EXERCISES = notebooks.NOTEBOOKS / "exercises"
-BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"  # nbgrader's markers, teacher's version only
+BEGIN, END, HINT = (
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    "# HINT:",
+)  # nbgrader's markers, teacher's version only
 STUB = "# YOUR CODE HERE"
 
 Exercise = namedtuple("Exercise", "title check minutes teaches parts code_hint", defaults=("",))
@@ -61,94 +65,184 @@ Part = namedtuple("Part", "hint first last", defaults=(None, None))
 # it runs in the notebook, so it names the notebook's own variables.
 TABLE = {
     (0, "probabilities"): Exercise(
-        "`probabilities`: add-one smoothing", "check.probabilities(probabilities, vocab_size)", 10,
+        "`probabilities`: add-one smoothing",
+        "check.probabilities(probabilities, vocab_size)",
+        10,
         "turn a row of counts into probabilities that never reach zero",
         [Part("one probability per count in row, add-one smoothed as in the formula above")],
         "Every count gets one more, so the row's total grows by one per token of the vocabulary: "
-        "`sum(row) + vocab_size`. Return a list with `(count + 1) / total` for each `count` in `row`."),
+        "`sum(row) + vocab_size`. Return a list with `(count + 1) / total` for each `count` in `row`.",
+    ),
     (1, "linear_backward"): Exercise(
-        "`linear_backward`: the gradient of `linear`", "check.linear_backward(linear_backward)", 15,
+        "`linear_backward`: the gradient of `linear`",
+        "check.linear_backward(linear_backward)",
+        15,
         "the chain rule for y = Wx: dL/dW is an outer product, dL/dx goes through W transposed, "
         "and gradients accumulate over positions",
-        [Part("add this position's gradient of w into dw (the outer product above), and return the gradient "
-              "of x (through w transposed)")],
+        [
+            Part(
+                "add this position's gradient of w into dw (the outer product above), and return the "
+                "gradient "
+                "of x (through w transposed)"
+            )
+        ],
         "Two loops, `i` over the rows of `w` (the entries of `dy`) and `j` over the entries of `x`: "
         "`dw[i][j] += dy[i] * x[j]` (add: `dw` already holds the earlier positions' share). Then return a "
-        "list with one entry per entry of `x`: for each `j`, the sum over `i` of `w[i][j] * dy[i]`."),
+        "list with one entry per entry of `x`: for each `j`, the sum over `i` of `w[i][j] * dy[i]`.",
+    ),
     (1, "analytic_gradient"): Exercise(
         "`analytic_gradient`: softmax + cross-entropy and ReLU backward",
-        "check.analytic_gradient(analytic_gradient, loss_of, state_dict)", 20,
+        "check.analytic_gradient(analytic_gradient, loss_of, state_dict)",
+        20,
         "backpropagation by hand: p - onehot(target) at the logits, the 1/n of the mean, a ReLU as a gate",
-        [Part("dlogits: the gradient of the loss with respect to each logit at this position (softmax + "
-              "cross-entropy, derived above, and the mean over n positions)", "dlogits = ", "dlogits = "),
-         Part("dh: the gradient at the ReLU's input h, from the gradient da at its output", "dh = ", "dh = ")],
+        [
+            Part(
+                "dlogits: the gradient of the loss with respect to each logit at this position (softmax + "
+                "cross-entropy, derived above, and the mean over n positions)",
+                "dlogits = ",
+                "dlogits = ",
+            ),
+            Part(
+                "dh: the gradient at the ReLU's input h, from the gradient da at its output", "dh = ", "dh = "
+            ),
+        ],
         "`dlogits` has one entry per token: for `i, p in enumerate(probs)`, `(1 / n)` times `p` minus one "
         "if `i` is the target (in Python `(i == target)` is 1 or 0). `dh` has one entry per hidden unit: "
-        "for `d, hi in zip(da, h)`, `d` where `hi > 0`, else `0.0`."),
+        "for `d, hi in zip(da, h)`, `d` where `hi > 0`, else `0.0`.",
+    ),
     (2, "Value.__mul__"): Exercise(
-        "`Value.__mul__`: local gradients of a product", "check.mul(Value)", 5,
+        "`Value.__mul__`: local gradients of a product",
+        "check.mul(Value)",
+        5,
         "what a node records: its inputs, and d out / d input for each (the product rule)",
-        [Part("return a new Value: the product, its two children, and the local gradient towards each "
-              "(derived above)", "return ", "return ")],
+        [
+            Part(
+                "return a new Value: the product, its two children, and the local gradient towards each "
+                "(derived above)",
+                "return ",
+                "return ",
+            )
+        ],
         "`Value(data, children, local_grads)`: the data is `self.data * other.data`, the children are "
         "`(self, other)`, and the local gradients, in the same order, are the other factor's data: "
-        "`(other.data, self.data)`."),
+        "`(other.data, self.data)`.",
+    ),
     (2, "Value.__pow__"): Exercise(
-        "`Value.__pow__`: the power rule", "check.power(Value)", 5,
+        "`Value.__pow__`: the power rule",
+        "check.power(Value)",
+        5,
         "a local gradient that depends on the input's value (division is built on it)",
-        [Part("return a new Value: this Value to the power k, its one child, and the power rule's local gradient")],
+        [
+            Part(
+                "return a new Value: this Value to the power k, its one child, and the power rule's local "
+                "gradient"
+            )
+        ],
         "`Value(self.data**k, (self,), (…,))`: one child, so one-element tuples (mind the comma); the local "
-        "gradient is k·x^(k−1), `k * self.data ** (k - 1)`."),
+        "gradient is k·x^(k−1), `k * self.data ** (k - 1)`.",
+    ),
     (2, "Value.log"): Exercise(
-        "`Value.log`: the logarithm", "check.log(Value)", 5,
+        "`Value.log`: the logarithm",
+        "check.log(Value)",
+        5,
         "the local gradient 1/x, which the loss -log p sends back into softmax",
-        [Part("return a new Value: the natural logarithm of this Value, its one child, and the local gradient "
-              "of log")],
+        [
+            Part(
+                "return a new Value: the natural logarithm of this Value, its one child, and the local "
+                "gradient "
+                "of log"
+            )
+        ],
         "`math.log` is the natural logarithm. One child, `(self,)`, and one local gradient, 1/x: "
-        "`(1 / self.data,)`."),
+        "`(1 / self.data,)`.",
+    ),
     (2, "Value.backward"): Exercise(
-        "`Value.backward`: reverse-mode autodiff", "check.backward(Value)", 25,
+        "`Value.backward`: reverse-mode autodiff",
+        "check.backward(Value)",
+        25,
         "a topological order of the graph, the chain rule walked backwards, and why a node used twice "
         "must collect all its gradient before passing it on",
-        [Part("order the graph so that each node comes after its children, give this node the gradient 1, then "
-              "walk the order backwards: each node adds its share into each child's grad")],
+        [
+            Part(
+                "order the graph so that each node comes after its children, give this node the gradient 1, "
+                "then "
+                "walk the order backwards: each node adds its share into each child's grad"
+            )
+        ],
         "The order: a list and a set of visited nodes, and a helper `build(v)` that, for a node not visited "
         "yet, marks it, calls itself on each of `v.children`, then appends `v`. Call it on `self`. Then "
         "`self.grad = 1`, and for each `v` in `reversed(...)` of that list, for each `child, local_grad` in "
-        "`zip(v.children, v.local_grads)`: `child.grad += local_grad * v.grad`."),
+        "`zip(v.children, v.local_grads)`: `child.grad += local_grad * v.grad`.",
+    ),
     (3, "rmsnorm"): Exercise(
-        "`rmsnorm`", "check.rmsnorm(rmsnorm, Value)", 10,
+        "`rmsnorm`",
+        "check.rmsnorm(rmsnorm, Value)",
+        10,
         "normalising by the root mean square, and why the 1e-5 is there",
-        [Part("return every entry of x times RMSNorm's scale s (above), computed with Value operations so that "
-              "gradients flow through it")],
+        [
+            Part(
+                "return every entry of x times RMSNorm's scale s (above), computed with Value operations so "
+                "that "
+                "gradients flow through it"
+            )
+        ],
         "The mean of the squares is `sum(xi * xi for xi in x) / len(x)`; add `1e-5`; raising that to the "
-        "power `-0.5` gives the scale, one `Value`. Return `[xi * scale for xi in x]`."),
+        "power `-0.5` gives the scale, one `Value`. Return `[xi * scale for xi in x]`.",
+    ),
     (3, "gpt"): Exercise(
-        "attention in `gpt`: scores, softmax, weighted sum", "check.attention(gpt, state_dict)", 20,
+        "attention in `gpt`: scores, softmax, weighted sum",
+        "check.attention(gpt, state_dict)",
+        20,
         "self-attention over a key/value cache, and the 1/sqrt(d) scale of the scores",
-        [Part("the attention of the query q over every cached key and value (above): the scaled scores, their "
-              "softmax as weights, and x as the weighted sum of the values", "scores = ", "x = [sum(w * vt[j]")],
-        "`scores`: one per cached key `kt` in `keys`, the dot product `sum(qj * kj for qj, kj in zip(q, kt))` "
+        [
+            Part(
+                "the attention of the query q over every cached key and value (above): the scaled scores, "
+                "their "
+                "softmax as weights, and x as the weighted sum of the values",
+                "scores = ",
+                "x = [sum(w * vt[j]",
+            )
+        ],
+        "`scores`: one per cached key `kt` in `keys`, the dot product `sum(qj * kj for qj, kj in zip(q, "
+        "kt))` "
         "divided by `N_EMBD**0.5`. `weights = softmax(scores)`. The new `x` has `N_EMBD` entries: entry `j` "
-        "is the sum of `w * vt[j]` over `w, vt` in `zip(weights, values)`."),
+        "is the sum of `w * vt[j]` over `w, vt` in `zip(weights, values)`.",
+    ),
     (4, "gpt"): Exercise(
-        "multi-head attention in `gpt`", "check.multi_head_attention(gpt, state_dict, N_HEAD)", 20,
+        "multi-head attention in `gpt`",
+        "check.multi_head_attention(gpt, state_dict, N_HEAD)",
+        20,
         "splitting q, k and v into heads that attend independently, and concatenating them back",
-        [Part("heads: every head attends with its own slice of the query, keys and values, scaled for its "
-              "width (above); their outputs concatenated in order", "heads = []", "heads += ")],
+        [
+            Part(
+                "heads: every head attends with its own slice of the query, keys and values, scaled for its "
+                "width (above); their outputs concatenated in order",
+                "heads = []",
+                "heads += ",
+            )
+        ],
         "`heads = []`, then for `h in range(N_HEAD)`: `s = slice(h * HEAD_DIM, (h + 1) * HEAD_DIM)`, and "
         "`q[s]`, `[kt[s] for kt in keys[i]]`, `[vt[s] for vt in values[i]]` are that head's query, keys and "
         "values. Attend as in step 3, dividing the scores by `HEAD_DIM**0.5`, and add (`+=`) the head's "
-        "`HEAD_DIM` outputs to the end of `heads`."),
+        "`HEAD_DIM` outputs to the end of `heads`.",
+    ),
     (5, "adam"): Exercise(
-        "`adam`: the Adam update", "check.adam(adam, beta1, beta2, eps)", 15,
+        "`adam`: the Adam update",
+        "check.adam(adam, beta1, beta2, eps)",
+        15,
         "momentum, a per-parameter step size from the squared gradient, and bias correction",
-        [Part("update every parameter from its grad by Adam's rule (above): its two running means, in place, "
-              "their bias correction for the t-th update, then the step")],
+        [
+            Part(
+                "update every parameter from its grad by Adam's rule (above): its two running means, in "
+                "place, "
+                "their bias correction for the t-th update, then the step"
+            )
+        ],
         "`for i, p in enumerate(params):` — `m[i]` and `v[i]` belong to `p` and carry over to the next step. "
         "`m[i] = beta1 * m[i] + (1 - beta1) * p.grad`, `v[i]` the same with `beta2` and `p.grad**2`. "
         "With `t = step + 1`: `m_hat = m[i] / (1 - beta1**t)`, `v_hat` the same with `beta2`. Then "
-        "`p.data -= lr_t * m_hat / (v_hat**0.5 + eps)`."),
+        "`p.data -= lr_t * m_hat / (v_hat**0.5 + eps)`.",
+    ),
 }
 
 # One blank found in a source: its exercise's name, hint, the code it takes out (lines begin..end,
@@ -200,7 +294,9 @@ def regions(source, table, where="source"):
             for i in range(after, inside.stop):
                 if lines[i].strip().startswith(prefix):
                     return i
-            raise MarkerError(f"{where}: no line starting {prefix!r} in {name} (tools/exercises/student.py TABLE)")
+            raise MarkerError(
+                f"{where}: no line starting {prefix!r} in {name} (tools/exercises/student.py TABLE)"
+            )
 
         for part in exercise.parts:
             if part.first is None:
@@ -218,7 +314,7 @@ def regions(source, table, where="source"):
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
             if '"' in part.hint or "\\" in part.hint:
                 raise MarkerError(f"{where}: the hint of {name} may not contain double quotes or backslashes")
-            found.append(Region(name, part.hint, "\n".join(lines[begin:end + 1]), begin, end, indent))
+            found.append(Region(name, part.hint, "\n".join(lines[begin : end + 1]), begin, end, indent))
     return sorted(found, key=lambda region: region.begin)
 
 
@@ -237,7 +333,9 @@ def step_regions(n):
     found = regions(step_source(n), specs(n), where)
     missing = set(specs(n)) - {region.name for region in found}
     if missing:
-        raise MarkerError(f"{where}: no function {', '.join(sorted(missing))} (tools/exercises/student.py TABLE)")
+        raise MarkerError(
+            f"{where}: no function {', '.join(sorted(missing))} (tools/exercises/student.py TABLE)"
+        )
     return found
 
 
@@ -255,10 +353,14 @@ def blank(source, found, teacher=False):
     lines = source.split("\n")
     out, pos = [], 0
     for region in found:
-        out += lines[pos:region.begin]
+        out += lines[pos : region.begin]
         if teacher:
-            out += [f"{region.indent}{HINT} {region.hint}", region.indent + BEGIN,
-                    *lines[region.begin:region.end + 1], region.indent + END]
+            out += [
+                f"{region.indent}{HINT} {region.hint}",
+                region.indent + BEGIN,
+                *lines[region.begin : region.end + 1],
+                region.indent + END,
+            ]
         else:
             out += [region.indent + STUB, f'{region.indent}raise NotImplementedError("{region.hint}")']
         pos = region.end + 1
@@ -280,7 +382,7 @@ def fill(nb, codes):
             i = [line.strip() for line in lines].index(STUB)
             if not lines[i + 1].strip().startswith("raise NotImplementedError("):
                 raise MarkerError(f"cell {cell.id}: {STUB!r} is not followed by raise NotImplementedError(…)")
-            lines[i:i + 2] = codes.pop(0).split("\n")
+            lines[i : i + 2] = codes.pop(0).split("\n")
         cell.source = "\n".join(lines)
     if codes:
         raise MarkerError(f"{len(codes)} answer(s) left over: the notebook has fewer blanks")
@@ -296,7 +398,11 @@ def split_after_blanks(source, mark=STUB):
     """(cell up to the last top-level statement holding a blank, the rest of the cell or "")."""
     lines = source.split("\n")
     stubs = [i + 1 for i, line in enumerate(lines) if line.strip() == mark]
-    last = max(node.end_lineno for node in ast.parse(source).body if any(node.lineno <= s <= node.end_lineno for s in stubs))
+    last = max(
+        node.end_lineno
+        for node in ast.parse(source).body
+        if any(node.lineno <= s <= node.end_lineno for s in stubs)
+    )
     for i in range(last, len(lines)):  # a region's END marker comes after its function's last statement
         if lines[i].strip() == END:
             last = i + 1
@@ -327,8 +433,14 @@ POINTS = 1  # per exercise, in the nbgrader version
 def nbgrader(cell, kind):
     """The metadata nbgrader's Create Assignment toolbar gives a cell: "solution" (autograded
     answer), "tests" (autograder tests, POINTS, locked) or "readonly" (locked)."""
-    meta = {"grade": kind == "tests", "grade_id": cell.id, "locked": kind != "solution",
-            "schema_version": 3, "solution": kind == "solution", "task": False}
+    meta = {
+        "grade": kind == "tests",
+        "grade_id": cell.id,
+        "locked": kind != "solution",
+        "schema_version": 3,
+        "solution": kind == "solution",
+        "task": False,
+    }
     if kind == "tests":
         meta["points"] = POINTS
     cell.metadata["nbgrader"] = meta
@@ -338,18 +450,27 @@ def nbgrader(cell, kind):
 def check_cell(number, exercise, id, teacher):
     """The check under a blank; for nbgrader it asserts, so that a wrong answer costs the points."""
     if teacher:
-        code = (f"# Check exercise {number}: one line, ✓ when your code is right ({POINTS} point).\n"
-                f"assert {exercise.check}")
+        code = (
+            f"# Check exercise {number}: one line, ✓ when your code is right ({POINTS} point).\n"
+            f"assert {exercise.check}"
+        )
         return nbgrader(new_code_cell(code, id=id), "tests")
-    return new_code_cell(f"# Check exercise {number}: one line, ✓ when your code is right.\n{exercise.check};", id=id)
+    return new_code_cell(
+        f"# Check exercise {number}: one line, ✓ when your code is right.\n{exercise.check};", id=id
+    )
 
 
 def given_answers(n):
     """The exercises of earlier steps whose answers step n holds as given code: [(number, its title up
     to the colon, e.g. "`Value.log`")]."""
     defined = functions(ast.parse(step_source(n)))
-    return [(f"{m}.{k}", exercise.title.split(":")[0]) for m in notebooks.steps() if m < n
-            for k, (name, exercise, _) in enumerate(exercises(m), 1) if name in defined and (n, name) not in TABLE]
+    return [
+        (f"{m}.{k}", exercise.title.split(":")[0])
+        for m in notebooks.steps()
+        if m < n
+        for k, (name, exercise, _) in enumerate(exercises(m), 1)
+        if name in defined and (n, name) not in TABLE
+    ]
 
 
 def earlier_answers(n):
@@ -358,23 +479,31 @@ def earlier_answers(n):
     if not given:
         return "This notebook holds no answer to an earlier exercise."
     steps = sorted({number.split(".")[0] for number, _ in given})
-    before = f"step {steps[0]}'s notebook" if len(steps) == 1 else \
-        f"the notebooks of steps {', '.join(steps[:-1])} and {steps[-1]}"
+    before = (
+        f"step {steps[0]}'s notebook"
+        if len(steps) == 1
+        else f"the notebooks of steps {', '.join(steps[:-1])} and {steps[-1]}"
+    )
     listed = ", ".join(f"{number} {label}" for number, label in given)
-    return (f"This notebook holds, as given code, the answers to earlier exercises: {listed}. To solve those "
-            f"yourself, do {before} first.")
+    return (
+        f"This notebook holds, as given code, the answers to earlier exercises: {listed}. To solve those "
+        f"yourself, do {before} first."
+    )
 
 
 def hint_cell(number, exercise):
     """The collapsed Markdown cell under a blank: one step towards the code (<details> renders closed
     in JupyterLab, Notebook, VS Code and Colab, and nbgrader leaves Markdown cells as they are)."""
-    return (f"<details><summary>Hint for {number}: one step towards the code (try without it first)</summary>\n\n"
-            f"{exercise.code_hint}\n\n</details>")
+    return (
+        f"<details><summary>Hint for {number}: one step towards the code (try without it first)</summary>\n\n"
+        f"{exercise.code_hint}\n\n</details>"
+    )
 
 
 def intro(n, listed):
-    rows = "\n".join(f"| {n}.{k} | {ex.title} | {where} | {ex.minutes} min |"
-                     for k, (ex, where) in enumerate(listed, 1))
+    rows = "\n".join(
+        f"| {n}.{k} | {ex.title} | {where} | {ex.minutes} min |" for k, (ex, where) in enumerate(listed, 1)
+    )
     blanks = "one place" if len(listed) == 1 else f"{len(listed)} places"
     return f"""## Exercises
 
@@ -402,7 +531,11 @@ def notebook(n, teacher=False):
     todo = {name: (exercise, parts) for name, exercise, parts in exercises(n)}
     cells, listed, number = [], [], {}
     for index, cell in enumerate(lesson.cells):
-        found = regions(cell.source, specs(n), f"steps/train{n}.py, cell {cell.id}") if cell.cell_type == "code" else []
+        found = (
+            regions(cell.source, specs(n), f"steps/train{n}.py, cell {cell.id}")
+            if cell.cell_type == "code"
+            else []
+        )
         if not found:
             cells.append(cell)
             continue
@@ -420,10 +553,16 @@ def notebook(n, teacher=False):
             cells.append(new_code_cell(rest, id=f"{cell.id}-rest"))
     missing = set(todo) - set(number)
     if missing:
-        raise MarkerError(f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}")
+        raise MarkerError(
+            f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}"
+        )
     setup = standalone.cell(standalone.source(n, before=TO_NOTEBOOKS), f"train{n}-setup")
-    head = [cells[0], new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
-            nbgrader(setup, "readonly") if teacher else setup, new_code_cell(QUICK, id=f"train{n}-quick")]
+    head = [
+        cells[0],
+        new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
+        nbgrader(setup, "readonly") if teacher else setup,
+        new_code_cell(QUICK, id=f"train{n}-quick"),
+    ]
     nb = nbformat.v4.new_notebook(cells=head + cells[1:], metadata=lesson.metadata)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -477,8 +616,12 @@ def main(argv=None):
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--stale", action="store_true", help=notebooks.CHECK_HELP)
     what.add_argument("--list", action="store_true", help="print the exercises as a Markdown table")
-    what.add_argument("--teacher", metavar="FOLDER", type=Path,
-                      help="write the notebooks with the solutions in place (an nbgrader source) into FOLDER")
+    what.add_argument(
+        "--teacher",
+        metavar="FOLDER",
+        type=Path,
+        help="write the notebooks with the solutions in place (an nbgrader source) into FOLDER",
+    )
     args = parser.parse_args(argv)
     try:
         if args.teacher:

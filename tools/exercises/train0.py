@@ -24,21 +24,27 @@ def probabilities(probabilities, vocab_size):
         total = sum(got)
         for b, (count, p) in enumerate(zip(row, got)):
             if p <= 0:
-                raise Wrong(f"for {what}, token {b} (count {count}) got probability {_fmt(p)}: with add-one "
-                            "smoothing every token keeps some probability (count + 1 on top)")
+                raise Wrong(
+                    f"for {what}, token {b} (count {count}) got probability {_fmt(p)}: with add-one "
+                    "smoothing every token keeps some probability (count + 1 on top)"
+                )
         if not math.isclose(total, 1.0, rel_tol=0, abs_tol=1e-9):
             shape = ""
             for below, divided in ((sum(row) + 1, "the row's total + 1"), (sum(row), "the row's total")):
                 if below and math.isclose(total, (sum(row) + V) / below, rel_tol=1e-9):
-                    shape = (f" — you divided by {divided}, but each of the V = {V} counts got its +1, "
-                             f"so the total grows by V")
+                    shape = (
+                        f" — you divided by {divided}, but each of the V = {V} counts got its +1, "
+                        f"so the total grows by V"
+                    )
             raise Wrong(f"for {what}, the probabilities sum to {total:.6g}, not 1{shape}")
         # proportional to count + 1: p[b] / p[last] == (row[b] + 1) / (row[last] + 1)
         for b, count in enumerate(row):
             ratio, want = got[b] / got[-1], (count + 1) / (row[-1] + 1)
             if not math.isclose(ratio, want, rel_tol=1e-9):
-                raise Wrong(f"for {what}, p[{b}] / p[{V - 1}] is {ratio:.6g}, expected (count + 1) ratios "
-                            f"({count} + 1) / ({row[-1]} + 1) = {want:.6g}")
+                raise Wrong(
+                    f"for {what}, p[{b}] / p[{V - 1}] is {ratio:.6g}, expected (count + 1) ratios "
+                    f"({count} + 1) / ({row[-1]} + 1) = {want:.6g}"
+                )
     return f"smoothed, proportional to count + 1 and summing to 1 on {len(rows)} rows"
 
 

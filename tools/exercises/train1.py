@@ -72,43 +72,53 @@ def linear_backward(linear_backward):
         def loss(xs, ws):
             return sum(d * y for d, y in zip(dy, _plain_linear(xs, ws)))
 
-        want_dx = [_derivative(lambda t: loss(x[:j] + [t] + x[j + 1:], w), x[j]) for j in range(len(x))]
+        want_dx = [_derivative(lambda t: loss(x[:j] + [t] + x[j + 1 :], w), x[j]) for j in range(len(x))]
         dx = [_number(d, f"each entry of dx (for {shape})") for d in dx]
         if not _all_close(dx, want_dx):
             shape_of = _named_factor(_factor(dx, want_dx), [])
             if len(w) == len(x) and _all_close(dx, _plain_linear(dy, w)):
-                shape_of = ("dx went through w itself; it goes back through w transposed: "
-                            "dx[j] = Σ_i w[i][j]·dy[i]")
+                shape_of = (
+                    "dx went through w itself; it goes back through w transposed: dx[j] = Σ_i w[i][j]·dy[i]"
+                )
             elif _all_close(dx, [sum(row[j] for row in w) for j in range(len(x))]):
                 shape_of = "dx ignores dy: each w[i][j] counts as much as output i's gradient dy[i]"
             j = next(j for j in range(len(x)) if not _grad_close(dx[j], want_dx[j]))
-            raise Wrong(f"for {shape}: dx[{j}] expected {_fmt(want_dx[j])} (finite differences), got "
-                        f"{_fmt(dx[j])}"
-                        + (f" — {shape_of}" if shape_of else ""))
+            raise Wrong(
+                f"for {shape}: dx[{j}] expected {_fmt(want_dx[j])} (finite differences), got "
+                f"{_fmt(dx[j])}" + (f" — {shape_of}" if shape_of else "")
+            )
         grew, want_dw = [], []
         for i in range(len(w)):
             for j in range(len(x)):
+
                 def at(t):
                     ws = [list(row) for row in w]
                     ws[i][j] = t
                     return loss(x, ws)
+
                 want_dw.append(_derivative(at, w[i][j]))
                 grew.append(_number(dw[i][j], f"dw[{i}][{j}] (for {shape})") - start)
         if _all_close([g + start for g in grew], want_dw) and any(abs(v) > 1e-9 for v in want_dw):
             i, j = divmod(next(k for k, v in enumerate(want_dw) if abs(v) > 1e-9), len(x))
-            raise Wrong(f"for {shape}: dw[{i}][{j}] was overwritten with {_fmt(dw[i][j])}; it held {start} "
-                        f"before, so it should be {_fmt(start + want_dw[i * len(x) + j])}: add (+=) into dw, "
-                        "positions add up")
+            raise Wrong(
+                f"for {shape}: dw[{i}][{j}] was overwritten with {_fmt(dw[i][j])}; it held {start} "
+                f"before, so it should be {_fmt(start + want_dw[i * len(x) + j])}: add (+=) into dw, "
+                "positions add up"
+            )
         if not _all_close(grew, want_dw):
             shape_of = _named_factor(_factor(grew, want_dw), [])
             swapped = [dy[j] * x[i] for i in range(len(w)) for j in range(len(x))]
             if len(w) == len(x) and _all_close(grew, swapped):
-                shape_of = ("dw is transposed: dw[i][j] grew by dy[j]·x[i]; row i of w made output i, from "
-                            "input j, so it grows by dy[i]·x[j] (an outer product, dy xᵀ)")
+                shape_of = (
+                    "dw is transposed: dw[i][j] grew by dy[j]·x[i]; row i of w made output i, from "
+                    "input j, so it grows by dy[i]·x[j] (an outer product, dy xᵀ)"
+                )
             k = next(k for k in range(len(grew)) if not _grad_close(grew[k], want_dw[k]))
             i, j = divmod(k, len(x))
-            raise Wrong(f"for {shape}: dw[{i}][{j}] should grow by {_fmt(want_dw[k])} (finite differences), "
-                        f"grew by {_fmt(grew[k])}" + (f" — {shape_of}" if shape_of else ""))
+            raise Wrong(
+                f"for {shape}: dw[{i}][{j}] should grow by {_fmt(want_dw[k])} (finite differences), "
+                f"grew by {_fmt(grew[k])}" + (f" — {shape_of}" if shape_of else "")
+            )
     return f"dx and dw match finite differences on {len(cases)} shapes, and dw accumulates"
 
 
@@ -201,12 +211,22 @@ def analytic_gradient(analytic_gradient, loss_of, state_dict):
     if not wrong:
         return f"loss and {len(keys)} gradient entries over {len(names)} matrices match finite differences"
     name, i, j = wrong[0]
-    first = (f"on tokens {tokens}: d loss / d {name}[{i}][{j}] expected {_fmt(want[wrong[0]])} (finite "
-             f"differences), got {_fmt(got_at(*wrong[0]))} — ")
-    shape = _named_factor(_factor([got_at(*key) for key in keys], [want[key] for key in keys]), [
-        (n, f"every gradient is n = {n} times too large: the loss is the mean over the n = {n} positions, so "
-            "the gradient at each position's logits carries a factor 1/n"),
-        (1 / n, f"every gradient is n = {n} times too small: the 1/n of the mean is there twice")])
+    first = (
+        f"on tokens {tokens}: d loss / d {name}[{i}][{j}] expected {_fmt(want[wrong[0]])} (finite "
+        f"differences), got {_fmt(got_at(*wrong[0]))} — "
+    )
+    shape = _named_factor(
+        _factor([got_at(*key) for key in keys], [want[key] for key in keys]),
+        [
+            (
+                n,
+                f"every gradient is n = {n} times too large: the loss is the mean over the n = {n} "
+                "positions, so "
+                "the gradient at each position's logits carries a factor 1/n",
+            ),
+            (1 / n, f"every gradient is n = {n} times too small: the 1/n of the mean is there twice"),
+        ],
+    )
     if shape:
         raise Wrong(first + shape)
     layers = ("mlp_fc2", "mlp_fc1", "wte")
@@ -218,30 +238,50 @@ def analytic_gradient(analytic_gradient, loss_of, state_dict):
             return all(_grad_close(got_at(name, i, j), grad[name][i][j]) for i, j in picks[name])
 
         if "mlp_fc2" in wrong_names:
-            shapes = [(_mlp_gradient(W, tokens, "none"), "the output layer's gradient has no -1 at the "
-                       "target: softmax + cross-entropy give p - onehot(target) at the logits"),
-                      (_mlp_gradient(W, tokens, "token"), "the -1 of p - onehot sits at the current token; "
-                       "it belongs to the target, the next token")]
+            shapes = [
+                (
+                    _mlp_gradient(W, tokens, "none"),
+                    "the output layer's gradient has no -1 at the "
+                    "target: softmax + cross-entropy give p - onehot(target) at the logits",
+                ),
+                (
+                    _mlp_gradient(W, tokens, "token"),
+                    "the -1 of p - onehot sits at the current token; "
+                    "it belongs to the target, the next token",
+                ),
+            ]
             for grad, what in shapes:
                 if matches(grad, "mlp_fc2"):
                     raise Wrong(first + what)
             sums = [sum(got_at("mlp_fc2", i, j) for i in range(V)) for j in range(sizes["mlp_fc2"][1])]
             if any(abs(s) > 1e-6 for s in sums):
-                raise Wrong(first + "the output layer's gradient should sum to zero over the vocabulary (p "
-                            "sums to 1, and so does onehot(target)): look at dlogits, p - onehot, then / n")
-            raise Wrong(first + "the output layer's gradient is wrong: look at dlogits (softmax + "
-                        "cross-entropy, then / n)")
+                raise Wrong(
+                    first + "the output layer's gradient should sum to zero over the vocabulary (p "
+                    "sums to 1, and so does onehot(target)): look at dlogits, p - onehot, then / n"
+                )
+            raise Wrong(
+                first + "the output layer's gradient is wrong: look at dlogits (softmax + "
+                "cross-entropy, then / n)"
+            )
         if "mlp_fc1" in wrong_names:
-            shapes = [(_mlp_gradient(W, tokens, gate=None), "the ReLU passes the gradient where its input "
-                       "was negative too; there its output is constant 0, so its local gradient is 0"),
-                      (_mlp_gradient(W, tokens, gate="gradient"), "the ReLU is gated by the sign of the "
-                       "gradient; it is gated by its input h: 1 where h > 0, 0 elsewhere")]
+            shapes = [
+                (
+                    _mlp_gradient(W, tokens, gate=None),
+                    "the ReLU passes the gradient where its input "
+                    "was negative too; there its output is constant 0, so its local gradient is 0",
+                ),
+                (
+                    _mlp_gradient(W, tokens, gate="gradient"),
+                    "the ReLU is gated by the sign of the "
+                    "gradient; it is gated by its input h: 1 where h > 0, 0 elsewhere",
+                ),
+            ]
             for grad, what in shapes:
                 if matches(grad, "mlp_fc1"):
                     raise Wrong(first + what)
     advice = {  # the first matrix that is wrong, seen from the output side, points at the blank
         names[-1]: "the output layer's gradient is wrong: look at dlogits (softmax + cross-entropy, "
-                   "then / n)",
+        "then / n)",
         "wte": "only the embedding's gradient is wrong: look at how dx reaches grad['wte']",
     }
     hidden = "the hidden layer's gradient is wrong: look at the ReLU backward (dh)"

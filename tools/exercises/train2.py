@@ -12,13 +12,14 @@ def _local(node, leaf):
     """d node / d leaf as the node records it: the sum of its local gradients towards leaf."""
     children, local_grads = tuple(node.children), tuple(node.local_grads)
     if len(children) != len(local_grads):
-        raise Wrong(f"the result has {len(children)} children but {len(local_grads)} local_grads: "
-                    "one per child")
+        raise Wrong(
+            f"the result has {len(children)} children but {len(local_grads)} local_grads: one per child"
+        )
     return sum(g for child, g in zip(children, local_grads) if child is leaf)
 
 
 def _shape(got, shapes, close=_close):
-    """" — what that is" for the first (value, meaning) of shapes that got equals, else ""."""
+    """ " — what that is" for the first (value, meaning) of shapes that got equals, else ""."""
     for value, meaning in shapes:
         if close(got, value):
             return f" — {meaning}"
@@ -33,15 +34,18 @@ def _one_step(shown, out, data, inputs, data_shapes=()):
     if not all(hasattr(out, name) for name in ("data", "children", "local_grads")):
         raise Wrong(f"{shown} should be a Value, got {type(out).__name__} {_short(out)}")
     if not _close(out.data, data):
-        raise Wrong(f"{shown}: data expected {_fmt(data)}, got "
-                    f"{_fmt(out.data)}{_shape(out.data, data_shapes)}")
+        raise Wrong(
+            f"{shown}: data expected {_fmt(data)}, got {_fmt(out.data)}{_shape(out.data, data_shapes)}"
+        )
     for leaf, name, want, shapes in inputs:
         if not any(child is leaf for child in out.children):
             raise Wrong(f"{shown}: its children must include {name} (so that backward() can reach it)")
         got = _local(out, leaf)
         if not _grad_close(got, want):
-            raise Wrong(f"{shown}: local gradient towards {name} expected {_fmt(want)} (finite differences), "
-                        f"got {_fmt(got)}{_shape(got, shapes, _grad_close)}")
+            raise Wrong(
+                f"{shown}: local gradient towards {name} expected {_fmt(want)} (finite differences), "
+                f"got {_fmt(got)}{_shape(got, shapes, _grad_close)}"
+            )
 
 
 @checker("Value.__mul__")
@@ -52,21 +56,51 @@ def mul(Value):
         shown = f"Value({_fmt(x)}) * Value({_fmt(y)})"
         _on(f"computing {shown}")
         a, b = Value(x), Value(y)
-        _one_step(shown, a * b, x * y, [
-            (a, "the left Value", _derivative(lambda t: t * y, x),
-             [(x, f"that is the left Value's own data: the local gradients are swapped, d(xy)/dx is the "
-                  f"other factor, y = {_fmt(y)}"), (1, "1 is the local gradient of a sum; of a product it is "
-                                                     "the other factor")]),
-            (b, "the right Value", _derivative(lambda t: x * t, y),
-             [(y, f"that is the right Value's own data: the local gradients are swapped, d(xy)/dy is the "
-                  f"other factor, x = {_fmt(x)}"), (1, "1 is the local gradient of a sum; of a product it is "
-                                                     "the other factor")])])
+        _one_step(
+            shown,
+            a * b,
+            x * y,
+            [
+                (
+                    a,
+                    "the left Value",
+                    _derivative(lambda t: t * y, x),
+                    [
+                        (
+                            x,
+                            "that is the left Value's own data: the local gradients are swapped, d(xy)/dx "
+                            "is the "
+                            f"other factor, y = {_fmt(y)}",
+                        ),
+                        (1, "1 is the local gradient of a sum; of a product it is the other factor"),
+                    ],
+                ),
+                (
+                    b,
+                    "the right Value",
+                    _derivative(lambda t: x * t, y),
+                    [
+                        (
+                            y,
+                            "that is the right Value's own data: the local gradients are swapped, d(xy)/dy "
+                            "is the "
+                            f"other factor, x = {_fmt(x)}",
+                        ),
+                        (1, "1 is the local gradient of a sum; of a product it is the other factor"),
+                    ],
+                ),
+            ],
+        )
     _on("computing Value(3.0) * 4 (a plain number on the right)")
     a = Value(3.0)
     _one_step("Value(3.0) * 4", a * 4, 12.0, [(a, "the Value", 4.0, [])])
     _on("computing a * a for a = Value(3.0)")
-    _one_step("a * a for a = Value(3.0) (d(a²)/da = 2a)", a * a, 9.0, [
-        (a, "a", 6.0, [(3.0, "a is both children here, and each use adds its local gradient: 3 + 3")])])
+    _one_step(
+        "a * a for a = Value(3.0) (d(a²)/da = 2a)",
+        a * a,
+        9.0,
+        [(a, "a", 6.0, [(3.0, "a is both children here, and each use adds its local gradient: 3 + 3")])],
+    )
     return f"data and local gradients right on {len(cases) + 2} products"
 
 
@@ -78,9 +112,22 @@ def power(Value):
         shown = f"Value({_fmt(x)}) ** {k}"
         _on(f"computing {shown}")
         a = Value(x)
-        _one_step(shown, a**k, x**k, [(a, "the Value", _derivative(lambda t: t**k, x), [
-            (k * x**k, "that is k·x^k: the power rule lowers the exponent by one, k·x^(k-1)"),
-            (x ** (k - 1), "that is x^(k-1) without the factor k in front")])])
+        _one_step(
+            shown,
+            a**k,
+            x**k,
+            [
+                (
+                    a,
+                    "the Value",
+                    _derivative(lambda t: t**k, x),
+                    [
+                        (k * x**k, "that is k·x^k: the power rule lowers the exponent by one, k·x^(k-1)"),
+                        (x ** (k - 1), "that is x^(k-1) without the factor k in front"),
+                    ],
+                )
+            ],
+        )
     return f"data and local gradient right on {len(cases)} powers"
 
 
@@ -92,11 +139,26 @@ def log(Value):
         shown = f"Value({_fmt(x)}).log()"
         _on(f"computing {shown}")
         a = Value(x)
-        _one_step(shown, a.log(), math.log(x), [(a, "the Value", _derivative(math.log, x), [
-            (x, "that is x itself: d(log x)/dx = 1/x"),
-            (1 / (x * math.log(10)), "that is the gradient of the base-10 log: log is the natural one, "
-                                     "base e")])],
-            [(math.log10(x), "that is the base-10 logarithm: log is the natural one, base e (math.log)")])
+        _one_step(
+            shown,
+            a.log(),
+            math.log(x),
+            [
+                (
+                    a,
+                    "the Value",
+                    _derivative(math.log, x),
+                    [
+                        (x, "that is x itself: d(log x)/dx = 1/x"),
+                        (
+                            1 / (x * math.log(10)),
+                            "that is the gradient of the base-10 log: log is the natural one, base e",
+                        ),
+                    ],
+                )
+            ],
+            [(math.log10(x), "that is the base-10 logarithm: log is the natural one, base e (math.log)")],
+        )
     return f"data and local gradient right on {len(cases)} logarithms"
 
 
@@ -133,13 +195,13 @@ def _walk(root, how):
 
 _WALKS = {
     "not reversed": "the gradient never reached the inputs: walk the order backwards, from the output "
-                    "(grad 1) to the inputs, so that every node is done before the nodes it was made from",
+    "(grad 1) to the inputs, so that every node is done before the nodes it was made from",
     "overwritten": "a node used more than once kept only the share of one use: each use adds (+=) its "
-                   "local_grad · grad to the child's grad",
+    "local_grad · grad to the child's grad",
     "visited twice": "a node sits in the order more than once, so it passes its grad on more than once: "
-                     "visit each node only once",
+    "visit each node only once",
     "breadth-first": "a node passed its grad on before all of it had arrived (breadth-first order): in a "
-                     "topological order each node comes only after every node that uses it",
+    "topological order each node comes only after every node that uses it",
 }
 
 
@@ -169,21 +231,28 @@ def backward(Value):
         f.backward()
         if f.grad != 1:
             raise Wrong(f"{shown}: after f.backward(), f.grad should be 1 (d f / d f), got {_fmt(f.grad)}")
-        for leaf, name, want in [(a, "a", _derivative(lambda t: plain(t, y), x)),
-                                 (b, "b", _derivative(lambda t: plain(x, t), y))]:
+        for leaf, name, want in [
+            (a, "a", _derivative(lambda t: plain(t, y), x)),
+            (b, "b", _derivative(lambda t: plain(x, t), y)),
+        ]:
             if not _grad_close(leaf.grad, want):
-                why = ("a node may pass its grad on only once it is complete, and every use of a node adds "
-                       "to its grad")
+                why = (
+                    "a node may pass its grad on only once it is complete, and every use of a node adds "
+                    "to its grad"
+                )
                 for how, meaning in _WALKS.items():
                     fresh = graph(x, y)
                     walked = _walk(fresh[0], how)
                     leaves = [walked.get(id(fresh[1]), 0), walked.get(id(fresh[2]), 0)]
-                    if _all_close([a.grad, b.grad], leaves) and not _all_close(leaves, [
-                            _derivative(lambda t: plain(t, y), x), _derivative(lambda t: plain(x, t), y)]):
+                    if _all_close([a.grad, b.grad], leaves) and not _all_close(
+                        leaves, [_derivative(lambda t: plain(t, y), x), _derivative(lambda t: plain(x, t), y)]
+                    ):
                         why = meaning
                         break
-                raise Wrong(f"{shown}: {name}.grad expected {_fmt(want)} (finite differences), got "
-                            f"{_fmt(leaf.grad)} — {why}")
+                raise Wrong(
+                    f"{shown}: {name}.grad expected {_fmt(want)} (finite differences), got "
+                    f"{_fmt(leaf.grad)} — {why}"
+                )
     # a long chain, with a side branch at every link: x -> x*1.1 + x -> ...
     _on("calling backward() on a chain of 60 nodes")
     x = Value(0.7)
@@ -194,8 +263,10 @@ def backward(Value):
         slope = slope * 1.1 + 1
     y.backward()
     if not _grad_close(x.grad, slope):
-        raise Wrong(f"on a chain of 60 nodes where x feeds every other link: x.grad expected {_fmt(slope)}, "
-                    f"got {_fmt(x.grad)}")
+        raise Wrong(
+            f"on a chain of 60 nodes where x feeds every other link: x.grad expected {_fmt(slope)}, "
+            f"got {_fmt(x.grad)}"
+        )
     return "leaf gradients match finite differences on 3 graphs with shared nodes"
 
 

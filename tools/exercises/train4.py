@@ -10,10 +10,13 @@ except ImportError:
 def multi_head_attention(gpt, state_dict, n_head):
     """Steps 4-5: every head on its own slice, scaled by sqrt(HEAD_DIM), outputs concatenated in order."""
     positions, grads = _check_gpt(
-        gpt, state_dict, n_head,
+        gpt,
+        state_dict,
+        n_head,
         "with a single key each head's output is its own slice of v, so heads must be those slices, "
         "concatenated in order (head 0 first)",
-        f"each of the {n_head} heads uses only its own slice of q, k and v and scales by sqrt(HEAD_DIM)")
+        f"each of the {n_head} heads uses only its own slice of q, k and v and scales by sqrt(HEAD_DIM)",
+    )
     return f"gpt's logits match with {n_head} heads at {positions} positions, and gradients reach wq, wk, wv"
 
 

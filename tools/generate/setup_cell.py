@@ -125,6 +125,8 @@ def lesson_cell(n):
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
-    sys.stderr.write("error: tools/generate/setup_cell.py is a library, not a command: "
-                     "tools/generate/notebooks.py and tools/exercises/student.py use it (`make notebooks`)\n")
+    sys.stderr.write(
+        "error: tools/generate/setup_cell.py is a library, not a command: "
+        "tools/generate/notebooks.py and tools/exercises/student.py use it (`make notebooks`)\n"
+    )
     sys.exit(2)
