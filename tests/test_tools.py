@@ -187,7 +187,7 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
 TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
 MODULES = {"browser/driver.py", "exercises/checks.py", "exercises/wrong.py", "generate/kernel_metadata.py",
-           "generate/setup_cell.py", "lab/config.py", "project.py"}
+           "generate/setup_cell.py", "lab/config.py", "project.py", "site/ext.py"}
 EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
 NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv

@@ -127,6 +127,11 @@ def build(out=SITE, notebook_steps=NOTEBOOK_STEPS, with_lite=True):
     """A clean build into `out` (replaced whole); return the seconds it took."""
     started = time.perf_counter()
     out = Path(out)
+    try:
+        import myst_nb  # noqa: F401
+    except ModuleNotFoundError:
+        raise SiteError("tools/site/build.py runs in .venv-site (tools/site/requirements.txt): `make docs` builds it, "
+                        "then `.venv-site/bin/python -m tools.site.build`") from None
     epoch = lite.source_date_epoch()
     env = without_knobs(os.environ)
     env.update(NUM_STEPS=str(notebook_steps), SOURCE_DATE_EPOCH=str(epoch), PYTHONHASHSEED="0",

@@ -13,7 +13,13 @@
 import difflib
 import json
 import re
+import sys
 from pathlib import Path
+
+if __name__ == "__main__":  # run directly, by path: no package to import from, so before the imports
+    sys.stderr.write("error: tools/site/ext.py is a library, not a command: docs/conf.py loads it "
+                     "(`make docs`, tools/site/build.py)\n")
+    sys.exit(2)
 
 from .. import diff
 from ..project import RESULTS, step_numbers
@@ -125,6 +131,22 @@ def ladder_markdown(data):
     return text.replace("](loss_curves.svg)", "](results/loss_curves.svg)")
 
 
+# --- the lessons' outputs --------------------------------------------------------------------------
+
+def coalesce_streams(outputs):
+    """A cell's stream outputs joined, one per stream, as printed. (myst-nb's own strips each piece, so a
+    line that the kernel sent in two pieces gains a blank line where it was cut: not the same twice.)"""
+    merged, streams = [], {}
+    for out in outputs:
+        if out["output_type"] == "stream" and out["name"] in streams:
+            streams[out["name"]]["text"] += out["text"]
+            continue
+        if out["output_type"] == "stream":
+            streams[out["name"]] = out
+        merged.append(out)
+    return merged
+
+
 # --- directives and events ------------------------------------------------------------------------------
 
 def setup(app):
@@ -132,7 +154,11 @@ def setup(app):
     from docutils.statemachine import StringList
     from sphinx.util.docutils import SphinxDirective
 
+    from myst_nb.core import render
+
     from ..measure import ladder
+
+    render.coalesce_streams = coalesce_streams  # where myst-nb's renderer calls it (nb_merge_streams)
 
     class Lesson(SphinxDirective):
         required_arguments = 1
@@ -148,7 +174,8 @@ def setup(app):
             n = int(self.arguments[0])
             for k in (n - 1, n):  # a changed step rebuilds its page
                 self.env.note_dependency(str(Path(diff.step_path(k)).resolve()))
-            return [nodes.raw("", side_by_side(n), format="html")]
+            # no-search: the diff's code is the page's code again, and its line numbers would be words
+            return [nodes.raw("", side_by_side(n), format="html", classes=["no-search"])]
 
     class Ladder(SphinxDirective):
         def run(self):
@@ -181,3 +208,4 @@ def setup(app):
     app.connect("config-inited", local_css)  # after every setup(), before the builder copies them
     app.connect("build-finished", lite_landing, priority=900)  # after jupyterlite-sphinx's build (500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
