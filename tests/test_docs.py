@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from stepkit import ROOT, step_numbers
+from steptests import QUICK_NOTEBOOK, lesson_notebook
 
 from tools import diff
 from tools.site import build as docs
@@ -179,6 +180,16 @@ def test_a_lesson_page_has_its_outputs_and_not_its_setup_cell(site, n):
         table = re.search(r'<div class="stepdiff" id="diff">.*?</table>', text, re.S).group(0)
         assert distinctive_added_line(n) in text_of(table)
     assert ("What next" in plain and "make sample5 PROMPT=ma" in plain) == (n == STEPS[-1])
+
+
+@pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
+def test_a_lesson_page_shows_what_the_notebook_prints_in_jupyter(site, n):
+    """The same quick run in the suite's own kernel (tests/steptests.py, cwd notebooks/): the same lines."""
+    assert QUICK_NOTEBOOK["NUM_STEPS"] == docs.QUICK["notebook_steps"]
+    _, printed = lesson_notebook(n)
+    text = (site / "steps" / f"train{n}.html").read_text(encoding="utf-8")
+    shown = text_of("".join(re.findall(r'<div class="output stream.*?<pre>(.*?)</pre>', text, re.S)))
+    assert [line for line in shown.splitlines() if line] == [line for line in printed.splitlines() if line]
 
 
 def test_every_internal_link_resolves(site):
