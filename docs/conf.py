@@ -16,15 +16,17 @@ if os.environ.get("SITE_LITE_DIR"):  # a tiny build (the tests) leaves JupyterLi
     extensions.append("jupyterlite_sphinx")
     jupyterlite_dir = os.environ["SITE_LITE_DIR"]  # tools/lite/build.py's offline Pyodide, staged
     # the notebooks and data/names.txt, which it copies into _contents/ (a folder of its own) when it builds
-    jupyterlite_contents = [os.path.join(os.environ["SITE_LITE_FILES"], name) for name in ("notebooks", "data")]
+    files = os.environ["SITE_LITE_FILES"]
+    jupyterlite_contents = [os.path.join(files, "notebooks"), os.path.join(files, "data")]
     jupyterlite_bind_ipynb_suffix = False  # the lessons are pages of their own, not JupyterLite frames
     jupyterlite_build_command_options = {"source-date-epoch": os.environ["SOURCE_DATE_EPOCH"]}
 
-exclude_patterns = ["README.md", "exercises.md", "next.md", "results/ladder.md", "_files/**", "_contents/**", "data/**", "tools/**"]
+exclude_patterns = ["README.md", "exercises.md", "next.md", "results/ladder.md",  # included, or the ladder's
+                    "_files/**", "_contents/**", "data/**", "tools/**"]
 suppress_warnings = ["myst.header"]  # the README's parts start at level 3 under a page's own level-2 heading
 
 # The lessons: run at build time in quick mode (NUM_STEPS comes from tools/site/build.py's environment,
-# which the kernel inherits), shown with their outputs; the setup cell runs but is not shown (tools/site/ext.py).
+# which the kernel inherits), shown with their outputs; the setup cell runs, not shown (tools/site/ext.py).
 nb_execution_mode = "force"
 nb_execution_timeout = 600
 nb_execution_raise_on_error = True
@@ -36,7 +38,7 @@ html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
-html_extra_path = ["_extra"]  # the sources, as files: src/trainN.py, src/trainN.ipynb, src/exercises/trainN.ipynb
+html_extra_path = ["_extra"]  # the sources as files: src/trainN.py, src/trainN.ipynb, src/exercises/…
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None

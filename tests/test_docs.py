@@ -99,7 +99,8 @@ def test_the_side_by_side_diff_is_code_only_and_numbered_as_the_files(n):
     assert distinctive_added_line(n) in text_of(table)
     assert f"steps/train{n - 1}.py" in table and f"steps/train{n}.py" in table
     numbered = dict(diff.numbered_code_lines(diff.read(n)))
-    rows = re.findall(r'<td class="diff_header" id="to\d+_\d+">(\d+)</td><td nowrap="nowrap">(.*?)</td>', table)
+    row = r'<td class="diff_header" id="to\d+_\d+">(\d+)</td><td nowrap="nowrap">(.*?)</td>'
+    rows = re.findall(row, table)
     assert len(rows) > 10
     for number, code in rows:
         assert text_of(code).rstrip() == numbered[int(number)].rstrip().expandtabs(4)
@@ -170,9 +171,10 @@ def test_a_lesson_page_has_its_outputs_and_not_its_setup_cell(site, n):
     assert "@title Setup" not in plain and "_one_line_exit" not in plain
     assert diff.title(n).split("—")[1].strip().replace("`", "") in plain
     steps = docs.QUICK["notebook_steps"]
-    assert "num docs: 32033" in plain and f"step {steps:4d} / {steps:4d} | loss" in plain  # the quick run's outputs
+    assert "num docs: 32033" in plain and f"step {steps:4d} / {steps:4d} | loss" in plain  # the quick run
     printed = "".join(re.findall(r'<div class="output stream.*?<pre>(.*?)</pre>', text, re.S))
-    assert f"step {steps:4d} / {steps:4d}" in text_of(printed) and "\n\nstep " not in text_of(printed)  # as printed
+    printed = text_of(printed)
+    assert f"step {steps:4d} / {steps:4d}" in printed and "\n\nstep " not in printed  # as printed
     assert 'id="run-in-browser"' in text and 'id="exercises"' in text
     if n == STEPS[0]:
         assert "Where it starts" in plain
@@ -219,7 +221,7 @@ def test_nothing_is_loaded_from_outside(site):
         for tag, attrs in Page(page).tags:
             for name in ("src", "srcset", "data", "poster") + (("href",) if tag != "a" else ()):
                 value = attrs.get(name) or ""
-                assert not urlsplit(value).netloc and not value.startswith("//"), f"{page.name}: <{tag}> {value}"
+                assert not urlsplit(value).netloc, f"{page.name}: <{tag}> {value}"
             if tag == "a" and urlsplit(attrs.get("href") or "").netloc:
                 pytest.fail(f"{page.name}: a link out of the site: {attrs['href']}")
     for sheet in site.rglob("*.css"):
@@ -237,14 +239,16 @@ def test_math_is_typeset_by_the_sites_own_mathjax(site):
 
 
 def test_search_finds_the_lesson_on_attention(site):
-    index = json.loads(re.fullmatch(r"Search\.setIndex\((.*)\)\s*", (site / "searchindex.js").read_text(), re.S).group(1))
+    script = (site / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(re.fullmatch(r"Search\.setIndex\((.*)\)\s*", script, re.S).group(1))
     docnames = index["docnames"]
     found = {}
     for kind in ("terms", "titleterms"):
         hits = index[kind].get("attent", [])
         found[kind] = [docnames[i] for i in (hits if isinstance(hits, list) else [hits])]
-    assert "steps/train3" in found["titleterms"] and "steps/train5" in found["terms"]  # a title's words are titleterms only
-    assert not [term for term in index["terms"] if re.fullmatch(r"\d{3}[a-z_]{2,}", term)]  # no diff line numbers
+    # a title's words are titleterms only
+    assert "steps/train3" in found["titleterms"] and "steps/train5" in found["terms"]
+    assert not [t for t in index["terms"] if re.fullmatch(r"\d{3}[a-z_]{2,}", t)]  # no diff line numbers
 
 
 def test_the_ladder_teachers_and_windows_pages(site):
@@ -252,7 +256,7 @@ def test_the_ladder_teachers_and_windows_pages(site):
     assert ladder.count("<tr") >= 1 + len(STEPS) and 'src="_images/loss_curves.svg"' in ladder
     assert "train loss, mean of last 100 steps" in text_of(ladder)
     teachers = text_of((site / "teachers.html").read_text(encoding="utf-8"))
-    assert "Exercises: a guide for teachers" in teachers and "nbgrader" in teachers and "JupyterLite" in teachers
+    assert all(words in teachers for words in ("Exercises: a guide for teachers", "nbgrader", "JupyterLite"))
     assert "PowerShell" in text_of((site / "windows.html").read_text(encoding="utf-8"))
     start = text_of((site / "start.html").read_text(encoding="utf-8"))
-    assert "make step0" in start and "make test" in start and "NUM_STEPS=50" in start and "make diff3" in start
+    assert all(command in start for command in ("make step0", "make test", "NUM_STEPS=50", "make diff3"))

@@ -33,6 +33,8 @@ LINKS = """() => [...document.querySelectorAll('a[href]')].map(a => a.href)"""
 IDS = """() => [...document.querySelectorAll('[id]')].map(e => e.id)"""
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 OUTPUTS = f"() => [...document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output')].map(e => e.textContent)"
+ERROR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+HITS = "() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)"
 SAMPLE = re.compile(r"^sample +\d+: .*$", re.M)
 RUN_TIMEOUT = 600
 
@@ -79,8 +81,8 @@ def crawl(page, root):
 
 def native_samples(n):
     env = without_knobs(os.environ)
-    out = subprocess.run([sys.executable, str(step_path(n))], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=RUN_TIMEOUT, check=True).stdout
+    out = subprocess.run([sys.executable, str(step_path(n))], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=RUN_TIMEOUT, check=True).stdout
     return SAMPLE.findall(out)
 
 
@@ -88,19 +90,21 @@ def run_lesson(page, b, root, n, shots):
     """From the lesson's page, "Run in your browser", Run All Cells; return the samples it printed."""
     page.goto(f"{root}/steps/train{n}.html")
     page.locator("#run-in-browser").click()  # the lab opens in the same tab
-    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell').length > 3", timeout=180_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell').length > 3",
+                           timeout=180_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     started = time.monotonic()
     while True:
         text = "\n".join(page.evaluate(OUTPUTS))
-        if page.locator(f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count():
+        if page.locator(f"{NOTEBOOK} {ERROR}").count():
             raise ProofFailed(f"train{n} failed in JupyterLite:\n{text[-2000:]}")
         samples = SAMPLE.findall(text)
         if len(samples) >= 20:
             break
         if time.monotonic() - started > RUN_TIMEOUT:
-            raise ProofFailed(f"train{n}: no samples after {RUN_TIMEOUT} s in JupyterLite; outputs end:\n{text[-1000:]}")
+            raise ProofFailed(f"train{n}: no samples after {RUN_TIMEOUT} s in JupyterLite; outputs end:\n"
+                              f"{text[-1000:]}")
         time.sleep(1)
     page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text="sample").last.scroll_into_view_if_needed()
     b.screenshot(page, shots / f"lite-train{n}.png")
@@ -117,7 +121,8 @@ def proof(site, shots, lesson):
     for old in shots.glob("*.png"):
         old.unlink()  # a stale screenshot must not pass for a new one
     server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
-    with browser.LocalServer(server_cmd, cwd=site) as server, browser.Browser(viewport=(1400, 1000), timeout=120) as b:
+    with browser.LocalServer(server_cmd, cwd=site) as server, \
+            browser.Browser(viewport=(1400, 1000), timeout=120) as b:
         root = server.url
         page = b.page()
         pages, files, anchors = crawl(page, root)
@@ -130,10 +135,11 @@ def proof(site, shots, lesson):
         b.screenshot(page, shots / "steps-train3-diff.png")
         page.goto(f"{root}/speed.html")
         page.wait_for_selector("mjx-container", timeout=60_000)
-        print(f"✓ math typeset by the site's own MathJax ({page.locator('mjx-container').count()} formulas on speed.html)")
+        formulas = page.locator("mjx-container").count()
+        print(f"✓ math typeset by the site's own MathJax ({formulas} formulas on speed.html)")
         page.goto(f"{root}/search.html?q={SEARCH}")
         page.wait_for_selector("#search-results ul.search li a", timeout=60_000)
-        hits = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
+        hits = page.evaluate(HITS)
         if not any("steps/train3.html" in h for h in hits):
             raise ProofFailed(f"search for {SEARCH!r}: step 3 is not among {hits}")
         b.screenshot(page, shots / "search.png")
@@ -147,20 +153,23 @@ def proof(site, shots, lesson):
         samples, seconds = run_lesson(page, b, root, lesson, shots)
         expected = native_samples(lesson)
         if samples[:len(expected)] != expected:
-            raise ProofFailed(f"train{lesson} in JupyterLite printed {samples[:3]}…, natively {expected[:3]}…")
+            raise ProofFailed(f"train{lesson} in JupyterLite printed {samples[:3]}…, "
+                              f"natively {expected[:3]}…")
         print(f"✓ train{lesson}: \"Run in your browser\" ran it in JupyterLite in {seconds:.0f} s, "
               f"its {len(expected)} samples those of native Python")
         b.assert_local()
         if b.errors:
             raise ProofFailed("uncaught JavaScript errors: " + "; ".join(b.errors[:5]))
         print(f"✓ {len(b.requests)} requests, every one to 127.0.0.1")
-    print(f"screenshots in {os.path.relpath(shots)}: " + ", ".join(sorted(p.name for p in shots.glob("*.png"))))
+    names = ", ".join(sorted(p.name for p in shots.glob("*.png")))
+    print(f"screenshots in {os.path.relpath(shots)}: {names}")
 
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("--site", default=str(SITE), help="the built site (default build/site)")
-    parser.add_argument("--shots", default=str(SHOTS), help="where the screenshots go (default build/site-proof)")
+    parser.add_argument("--shots", default=str(SHOTS),
+                        help="where the screenshots go (default build/site-proof)")
     parser.add_argument("--lesson", type=int, choices=step_numbers(), default=0,
                         help="the lesson run in JupyterLite, at full length (default 0)")
     args = parser.parse_args(argv)

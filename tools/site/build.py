@@ -85,24 +85,27 @@ def mathjax(folder):
 def stage_sources(src):
     """Everything sphinx-build reads, in src (see the module doc)."""
     shutil.copytree(DOCS, src, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    (src / "README.md").write_text(relink((ROOT / "README.md").read_text(encoding="utf-8"), src), encoding="utf-8")
+    readme = relink((ROOT / "README.md").read_text(encoding="utf-8"), src)
+    (src / "README.md").write_text(readme, encoding="utf-8")
     for n in step_numbers():
         for source, target in ((f"notebooks/train{n}.ipynb", f"steps/train{n}.ipynb"),
                                (f"steps/train{n}.py", f"_extra/src/train{n}.py"),
                                (f"notebooks/train{n}.ipynb", f"_extra/src/train{n}.ipynb"),
-                               (f"notebooks/exercises/train{n}.ipynb", f"_extra/src/exercises/train{n}.ipynb")):
+                               (f"notebooks/exercises/train{n}.ipynb",
+                                f"_extra/src/exercises/train{n}.ipynb")):
             (src / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / source, src / target)
     for needed in ("data/names.txt", "tools/dataset.py"):  # what a lesson finds beside notebooks/ in the repo
         if not (ROOT / needed).is_file():
-            raise SiteError(f"{needed} is missing" + (": run `make data` first" if needed.startswith("data") else ""))
+            hint = ": run `make data` first" if needed.startswith("data") else ""
+            raise SiteError(f"{needed} is missing{hint}")
         (src / needed).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / needed, src / needed)
     mathjax(src / "_static" / "mathjax")
 
 
 def stage_lite(folder, epoch):
-    """jupyterlite-sphinx's lite dir and contents: tools/lite/build.py's offline Pyodide, wheels, notebooks."""
+    """jupyterlite-sphinx's lite dir and contents: tools/lite/build.py's offline Pyodide, wheels and files."""
     lock = lite.load_lock()
     version = lite.kernel_pyodide_version()
     if lock["pyodide"]["version"] != version:
@@ -110,15 +113,15 @@ def stage_lite(folder, epoch):
                         f"{lock['pyodide']['version']}: run `make lite-lock`")
     paths = lite.fetch_wheels(lock["wheels"])
     lite_dir = folder / "config"
-    lite.stage_pyodide(lite.fetch_pyodide(lock["pyodide"]), lock["wheels"], paths, lite_dir / "static" / "pyodide",
-                       epoch)
+    pyodide = lite.fetch_pyodide(lock["pyodide"])
+    lite.stage_pyodide(pyodide, lock["wheels"], paths, lite_dir / "static" / "pyodide", epoch)
     shutil.copy(lite.LITE / "jupyter-lite.json", lite_dir / "jupyter-lite.json")
     (lite_dir / "jupyter_lite_config.json").write_text('{"LiteBuildConfig": {"no_sourcemaps": true}}\n')
     (lite_dir / "pypi").mkdir()
     for w in lock["wheels"]:
         if w["into"] == "piplite":
             shutil.copy(paths[w["file"]], lite_dir / "pypi" / w["file"])
-    lite.touch_tree(lite_dir / "pypi", epoch)  # piplite's index takes a wheel's upload time from its file time
+    lite.touch_tree(lite_dir / "pypi", epoch)  # piplite's index takes a wheel's upload time from its mtime
     lite.stage_contents(folder / "files", epoch)
     return lite_dir, folder / "files"
 
@@ -130,8 +133,8 @@ def build(out=SITE, notebook_steps=NOTEBOOK_STEPS, with_lite=True):
     try:
         import myst_nb  # noqa: F401
     except ModuleNotFoundError:
-        raise SiteError("tools/site/build.py runs in .venv-site (tools/site/requirements.txt): `make docs` builds it, "
-                        "then `.venv-site/bin/python -m tools.site.build`") from None
+        raise SiteError("tools/site/build.py runs in .venv-site (tools/site/requirements.txt): `make docs` "
+                        "builds it, then `.venv-site/bin/python -m tools.site.build`") from None
     epoch = lite.source_date_epoch()
     env = without_knobs(os.environ)
     env.update(NUM_STEPS=str(notebook_steps), SOURCE_DATE_EPOCH=str(epoch), PYTHONHASHSEED="0",
@@ -144,12 +147,14 @@ def build(out=SITE, notebook_steps=NOTEBOOK_STEPS, with_lite=True):
             # not under a folder named lite: JupyterLite leaves out contents whose path has its output's name
             lite_dir, files = stage_lite(tmp / "jupyterlite", epoch)
             env.update(SITE_LITE_DIR=str(lite_dir), SITE_LITE_FILES=str(files))
-        progress(f"sphinx-build (the lessons run with NUM_STEPS={notebook_steps}{', then JupyterLite' if with_lite else ''}) …")
+        then = ", then JupyterLite" if with_lite else ""
+        progress(f"sphinx-build (the lessons run with NUM_STEPS={notebook_steps}{then}) …")
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q", "-j", "2",
                    "-d", str(tmp / "doctrees"), str(tmp / "src"), str(tmp / "out")]
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if result.returncode:
-            raise SiteError(f"sphinx-build failed (exit {result.returncode}):\n" + (result.stderr or result.stdout)[-4000:])
+            tail = (result.stderr or result.stdout)[-4000:]
+            raise SiteError(f"sphinx-build failed (exit {result.returncode}):\n{tail}")
         for junk in (tmp / "out" / ".buildinfo", tmp / "out" / ".doctrees"):
             shutil.rmtree(junk) if junk.is_dir() else junk.unlink(missing_ok=True)
         if out.exists():
@@ -175,7 +180,8 @@ def main(argv=None):
     parser.add_argument("--notebook-steps", type=positive_int, default=NOTEBOOK_STEPS,
                         help=f"NUM_STEPS of the lessons' runs (default {NOTEBOOK_STEPS})")
     parser.add_argument("--no-lite", action="store_true", help="leave JupyterLite out (a tiny build)")
-    parser.add_argument("--verify", action="store_true", help="build again into a temp folder and compare every file")
+    parser.add_argument("--verify", action="store_true",
+                        help="build again into a temp folder and compare every file")
     args = parser.parse_args(argv)
     try:
         if args.verify:
@@ -184,7 +190,8 @@ def main(argv=None):
                 print(f"error: a second build differs in {len(differ)} file(s): " + ", ".join(differ[:10]),
                       file=sys.stderr)
                 return 1
-            print(f"reproducible: a second build gave the same {len(lite.digests(args.out))} files, byte for byte")
+            count = len(lite.digests(args.out))
+            print(f"reproducible: a second build gave the same {count} files, byte for byte")
             return 0
         seconds = build(args.out, args.notebook_steps, not args.no_lite)
     except (SiteError, lite.LiteError) as error:

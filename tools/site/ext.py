@@ -43,11 +43,13 @@ def lesson_cells(n, first, last):
     else:
         what = (f"## What is new: the diff from train{n - 1}\n\nCode only: docstrings (the Markdown cells), "
                 f"comments and blank lines are left out; the numbers are the lines in each file. "
-                f"`make diff{n}` shows the unified diff, prose included ([reading a diff](../start.md#reading-a-diff))."
+                f"`make diff{n}` shows the unified diff, prose included "
+                f"([reading a diff](../start.md#reading-a-diff))."
                 f"\n\n```{{stepdiff}} {n}\n```")
     return [f"```{{lesson}} {n}\n```", what,
-            "## The lesson notebook\n\nRun at build time in quick mode (`NUM_STEPS` of a few steps): the losses "
-            "and names below come from a short run, not from the full 1,000 steps ([the ladder](../ladder.md) "
+            "## The lesson notebook\n\nRun at build time in quick mode (`NUM_STEPS` of a few steps): the "
+            "losses and names below come from a short run, not from the full 1,000 steps "
+            "([the ladder](../ladder.md) "
             "has those)."]
 
 
@@ -80,7 +82,8 @@ def lesson_html(n, depth):
     """The buttons into JupyterLite and the links to the sources (files the site serves, in src/)."""
     up = "../" * depth
     return (f'<div class="lesson-buttons">'
-            f'<a class="btn btn-primary" id="run-in-browser" href="{lite_link(depth, f"notebooks/train{n}.ipynb")}">'
+            f'<a class="btn btn-primary" id="run-in-browser" '
+            f'href="{lite_link(depth, f"notebooks/train{n}.ipynb")}">'
             f'▶ Run in your browser</a> '
             f'<a class="btn btn-outline-primary" id="exercises" '
             f'href="{lite_link(depth, f"notebooks/exercises/train{n}.ipynb")}">Exercises</a></div>'
@@ -112,7 +115,8 @@ def side_by_side(n):
     # difflib's jump links out, and two columns of code that share the width (the page scrolls instead)
     table = re.sub(r'<t([dh]) class="diff_next"[^>]*>.*?</t\1>', "", table)
     table = re.sub(r"(\s*<colgroup></colgroup>)+", '<col class="n"><col><col class="n"><col>', table, count=1)
-    ops = difflib.SequenceMatcher(None, [t for _, t in old], [t for _, t in new], autojunk=False).get_opcodes()
+    matcher = difflib.SequenceMatcher(None, [t for _, t in old], [t for _, t in new], autojunk=False)
+    ops = matcher.get_opcodes()
     removed = sum(i2 - i1 for op, i1, i2, _, _ in ops if op != "equal")
     added = sum(j2 - j1 for op, _, _, j1, j2 in ops if op != "equal")
     return (f'<p class="diff-count"><span class="diff_sub">{removed} lines removed</span> '
