@@ -95,7 +95,8 @@ def stage_sources(src):
                                 f"_extra/src/exercises/train{n}.ipynb")):
             (src / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / source, src / target)
-    for needed in ("data/names.txt", "tools/dataset.py"):  # what a lesson finds beside notebooks/ in the repo
+    # what a lesson finds beside notebooks/ in the repo: the dataset and the learner's tools (its plumbing)
+    for needed in ("data/names.txt", *(p.relative_to(ROOT).as_posix() for p in sorted(TOOLS.glob("*.py")))):
         if not (ROOT / needed).is_file():
             hint = ": run `make data` first" if needed.startswith("data") else ""
             raise SiteError(f"{needed} is missing{hint}")
