@@ -112,13 +112,26 @@ bench: ##dev time every step: docs/results/bench.* and every figure from them (B
 	$(PYTHON) -m tools.measure.bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory figures
 
-# --- the course site (tools/site) --------------------------------------------------------------------
+# --- the course site (tools/site; own venv .venv-site): Sphinx, myst-nb, jupyterlite-sphinx --------------
+SITE_VENV := .venv-site
 .PHONY: docs docs-proof
-docs: $(VENV)/.installed ## build the course site into build/site/ (DOCS_ARGS=--quick: no ladder needed)
-	$(VPY) -m tools.site.build $(DOCS_ARGS)
+docs: $(SITE_VENV)/.installed ## build the course site into build/site/ (serve it: python3 -m http.server -d build/site)
+	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py
+	$(SITE_VENV)/bin/python -m tools.site.build $(DOCS_ARGS)
 
-docs-proof: docs chromium ##dev open the built site in headless Chromium: screenshots in build/site/screenshots/
+# The site's tests (a tiny build with .venv-site), then a second build (same bytes?), then the browser.
+docs-proof: docs browser-deps ##dev build again (same bytes?), then every link, search and a lesson in JupyterLite, in headless Chromium
+	SITE_PYTHON=$(SITE_VENV)/bin/python $(VPY) -m pytest -q -p no:xdist tests/test_docs.py
+	$(SITE_VENV)/bin/python -m tools.site.build --verify
 	$(VPY) -m tools.browser.site
+
+$(SITE_VENV)/.installed: tools/site/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make docs needs Python 3.11 or newer (Sphinx 8.2)"; exit 1; }
+	@command -v npm >/dev/null || { echo "error: make docs needs npm (MathJax and Pyodide come from the npm registry): install Node.js"; exit 1; }
+	$(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/site/requirements.txt
+	touch $@
 
 # --- JupyterLab (tools/lab) ----------------------------------------------------------------------------
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"

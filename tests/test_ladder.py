@@ -5,14 +5,13 @@ figures, and the committed full-length ladder (docs/results/ladder.md, ladder.js
 import json
 import math
 import re
-import sys
 
 import pytest
 
-from stepkit import ROOT, step_numbers
-
-from tools.site import build as docs
 from tools.measure import ladder
+from tools.site import ext as site
+
+from stepkit import ROOT, step_numbers
 
 STEPS = step_numbers()
 DOCS = ROOT / "docs" / "results"
@@ -20,8 +19,12 @@ DOCS = ROOT / "docs" / "results"
 
 # --- the ladder tool ------------------------------------------------------------------------------
 
+
 def test_held_out_loss_of_an_empty_count_table_is_log_vocab():
-    env = {"counts": [[0] * 27 for _ in range(27)], "probabilities": lambda row: [(c + 1) / (sum(row) + 27) for c in row]}
+    env = {
+        "counts": [[0] * 27 for _ in range(27)],
+        "probabilities": lambda row: [(c + 1) / (sum(row) + 27) for c in row],
+    }
     assert ladder.position_losses(env, [26, 0, 1, 26]) == pytest.approx([math.log(27)] * 3)
 
 
@@ -39,6 +42,7 @@ def test_running_mean():
 
 # --- the committed full-length figures ------------------------------------------------------------
 
+
 def ladder_md_rows():
     text = (DOCS / "ladder.md").read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if re.match(r"\| \[train\d+\]", line)]
@@ -50,7 +54,9 @@ def test_committed_ladder_md_has_a_row_of_finite_numbers_per_step():
     assert [re.match(r"\[train(\d+)\]", r[0]).group(1) for r in rows] == [str(n) for n in STEPS]
     for row in rows:
         numbers = [float(cell.rstrip(" s")) for cell in row[3:7]]
-        assert all(math.isfinite(x) for x in numbers) and min(numbers[:3]) > 0 and numbers[3] >= 0, row  # train0 takes 0.0 s
+        assert all(math.isfinite(x) for x in numbers) and min(numbers[:3]) > 0 and numbers[3] >= 0, (
+            row
+        )  # train0 takes 0.0 s
         assert numbers[2] == pytest.approx(math.exp(numbers[1]), abs=0.01)  # perplexity = exp(held-out loss)
 
 
@@ -64,8 +70,12 @@ def test_committed_ladder_json_matches_ladder_md_and_the_plot_exists():
         assert (DOCS / link).resolve() == ROOT / "steps" / f"train{r['step']}.py", row[0]
         assert row[1] == r["idea"] == ladder.idea(r["step"])
         assert row[2] == ladder.fmt_params(r["params"])
-        assert row[3:7] == [f"{r['final_train_loss']:.4f}", f"{r['heldout_loss']:.4f}",
-                            f"{r['heldout_perplexity']:.2f}", f"{r['wall_seconds']:.1f} s"]
+        assert row[3:7] == [
+            f"{r['final_train_loss']:.4f}",
+            f"{r['heldout_loss']:.4f}",
+            f"{r['heldout_perplexity']:.2f}",
+            f"{r['wall_seconds']:.1f} s",
+        ]
         assert len(r["losses"]) == r["num_steps"] == 1000 and r["heldout_trained_on"] == 0
         assert r["final_train_loss"] == pytest.approx(sum(r["losses"][-100:]) / 100, abs=1e-12)
         assert r["heldout_perplexity"] == pytest.approx(math.exp(r["heldout_loss"]))
@@ -79,10 +89,15 @@ def test_the_train_loss_column_says_it_is_a_mean_wherever_the_table_is():
     data = ladder.load()
     header = f"train loss, mean of last {ladder.LAST} steps"
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("<!-- fig ladder-table -->\n", 1)[1]
-    tables = {"README.md": readme, "docs/results/ladder.md": (DOCS / "ladder.md").read_text(encoding="utf-8"),
-              "terminal": ladder.table(data, link=lambda r: f"train{r['step']}")}
+    tables = {
+        "README.md": readme,
+        "docs/results/ladder.md": (DOCS / "ladder.md").read_text(encoding="utf-8"),
+        "terminal": ladder.table(data, link=lambda r: f"train{r['step']}"),
+    }
     for where, text in tables.items():
         head = next(line for line in text.splitlines() if line.startswith("| step |"))
         assert f"| {header} |" in head, f"{where}: {head}"
-    assert f"<th>{header}</th>" in docs.ladder_table(data)
-    assert "final train loss" not in (DOCS / "ladder.md").read_text(encoding="utf-8") + docs.definitions(data)
+    assert f"| {header} |" in site.ladder_markdown(data)
+    assert "final train loss" not in (DOCS / "ladder.md").read_text(encoding="utf-8") + site.ladder_markdown(
+        data
+    )

@@ -17,12 +17,10 @@ try:
 except ImportError:  # Windows: pipes keep their size
     fcntl = None
 
-from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, posix_make, write
-
+from tools import diff, project, run_tests
 from tools.measure import fidelity as check_full
-from tools import diff
-from tools import project
-from tools import run_tests
+
+from stepkit import OFFLINE_URL, ROOT, SHARED_REFERENCE_LOG, environment, posix_make, write
 
 STEPS = project.step_numbers()
 
@@ -30,7 +28,9 @@ STEPS = project.step_numbers()
 def make(*args):
     if os.name == "nt" or shutil.which("make") is None:
         pytest.skip("needs make (on Windows: the README's 'Without make' commands, tested below)")
-    return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], capture_output=True, text=True)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), *args], capture_output=True, text=True
+    )
 
 
 def test_every_diff_is_headed_by_the_idea_it_introduces(capsys):
@@ -50,7 +50,9 @@ def test_colour_marks_added_and_removed_lines():
 
 def test_diffs_prints_all_five_in_order(capsys):
     assert diff.main(["--all"]) == 0
-    heads = [line for line in capsys.readouterr().out.splitlines() if " -> " in line and line.startswith("train")]
+    heads = [
+        line for line in capsys.readouterr().out.splitlines() if " -> " in line and line.startswith("train")
+    ]
     assert [h.split(":")[0] for h in heads] == [f"train{n - 1}.py -> train{n}.py" for n in range(1, 6)]
 
 
@@ -58,16 +60,24 @@ def test_a_step_without_a_previous_one_is_a_clear_error(capsys):
     with pytest.raises(SystemExit) as exit:
         diff.main(["0"])
     assert exit.value.code == 2
-    assert capsys.readouterr().err == ("error: tools/diff.py: argument N: invalid choice: 0 (choose from 1, 2, 3, 4, 5)"
-                                       " (see tools/diff.py --help)\n")
+    assert capsys.readouterr().err == (
+        "error: tools/diff.py: argument N: invalid choice: 0 (choose from 1, 2, 3, 4, 5)"
+        " (see tools/diff.py --help)\n"
+    )
 
 
 def test_the_code_diff_leaves_prose_out_and_reindenting_in_as_unchanged():
     old = '"""Doc."""\nx = 1\n# why\n\ny = x\nprint(y)\n'
     new = '"""Doc, longer."""\nx = 1\nfor i in range(2):\n    y = x  # now in a loop\n\n    print(y)\nz = 3\n'
     lines, reindented = diff.code_diff(old, new)
-    assert lines == ["@@ -2,3 +2,5 @@\n", " x = 1\n", "+for i in range(2):\n", "     y = x\n",
-                     "     print(y)\n", "+z = 3\n"]
+    assert lines == [
+        "@@ -2,3 +2,5 @@\n",
+        " x = 1\n",
+        "+for i in range(2):\n",
+        "     y = x\n",
+        "     print(y)\n",
+        "+z = 3\n",
+    ]
     assert reindented == 2
 
 
@@ -76,8 +86,11 @@ def test_diff_code_of_the_steps(capsys):
     assert diff.main(["4", "--code"]) == 0
     out = capsys.readouterr().out.splitlines(keepends=True)
     assert out[0] == f"train3.py -> train4.py: {diff.title(4)}\n"
-    count = re.fullmatch(r"code only \(no docstrings, comments or blank lines\); (\d+) re-indented lines? "
-                         r"shown as unchanged\n", out[1])
+    count = re.fullmatch(
+        r"code only \(no docstrings, comments or blank lines\); (\d+) re-indented lines? "
+        r"shown as unchanged\n",
+        out[1],
+    )
     assert count and int(count.group(1)) > 0, out[1]  # train4 moves the block into its loop over layers
     assert out[2:4] == ["--- steps/train3.py\n", "+++ steps/train4.py\n"]
     code = set(diff.code_lines(diff.read(3))) | set(diff.code_lines(diff.read(4)))
@@ -109,10 +122,33 @@ def test_the_readme_says_what_the_diff_tables_reference_column_is():
 def test_make_lists_the_learners_and_the_teachers_verbs_and_help_dev_the_rest():
     out, dev = make().stdout, make("help-dev").stdout
     assert len(out.splitlines()) <= 14, out
-    for verb in ("step0", "diff1", "diffs", "sample5", "test", "data", "lab", "docs", "lite", "nbgrader", "clean"):
+    for verb in (
+        "step0",
+        "diff1",
+        "diffs",
+        "sample5",
+        "test",
+        "data",
+        "lab",
+        "docs",
+        "lite",
+        "nbgrader",
+        "clean",
+    ):
         assert verb in out
-    for verb in ("notebooks", "exercises", "figures", "ladder", "bench", "fidelity", "lab-proof", "lite-proof",
-                 "docs-proof", "grade-proof", "lite-lock"):
+    for verb in (
+        "notebooks",
+        "exercises",
+        "figures",
+        "ladder",
+        "bench",
+        "fidelity",
+        "lab-proof",
+        "lite-proof",
+        "docs-proof",
+        "grade-proof",
+        "lite-lock",
+    ):
         assert f"make {verb} " in dev and f"make {verb} " not in out
 
 
@@ -130,12 +166,14 @@ def test_make_diff_prints_the_diff():
 
 
 STEP_USAGE = f"usage: make stepN (N = {STEPS[0]}…{STEPS[-1]}), e.g. make step3 NUM_STEPS=50"
-DIFF_USAGE = (f"usage: make diffN (N = {STEPS[1]}…{STEPS[-1]}), e.g. make diff3 CODE=1 "
-              "(make diffs: all of them)")
+DIFF_USAGE = (
+    f"usage: make diffN (N = {STEPS[1]}…{STEPS[-1]}), e.g. make diff3 CODE=1 (make diffs: all of them)"
+)
 
 
-@pytest.mark.parametrize("verb,line", [("step", STEP_USAGE), (f"step{STEPS[-1] + 1}", STEP_USAGE),
-                                       ("diff", DIFF_USAGE)])
+@pytest.mark.parametrize(
+    "verb,line", [("step", STEP_USAGE), (f"step{STEPS[-1] + 1}", STEP_USAGE), ("diff", DIFF_USAGE)]
+)
 def test_make_without_a_step_number_prints_its_usage(verb, line):
     """Not make's built-in rules (which ran `python3 steps/train.o.py`): one usage line, exit status 2."""
     result = make(verb)
@@ -148,16 +186,27 @@ def test_make_has_no_built_in_rules_and_every_verb_still_works():
     assert "%.o: %.c" not in make("-p", "-n", "help").stdout
     verbs = re.findall(r"^  make ([a-z-]+)\s", make().stdout + make("help-dev").stdout, re.M)
     assert {"help-dev", "test", "lab", "lab-proof", "lite", "clean"} <= set(verbs)
-    verbs += ["lab-check", "lite-check", "docs-check", "grade-check", "check-full"]  # the old names still work
+    verbs += [
+        "lab-check",
+        "lite-check",
+        "docs-check",
+        "grade-check",
+        "check-full",
+    ]  # the old names still work
     for verb in verbs + [f"step{STEPS[0]}", f"diff{STEPS[-1]}"]:
         result = make("-n", verb)
         assert result.returncode == 0, f"make -n {verb}: {result.stderr}"
 
 
-@pytest.mark.parametrize("args,command", [
-    (["diff4"], "tools/diff.py 4"), (["diff4", "CODE=1"], "tools/diff.py 4 --code"),
-    (["diffs"], "tools/diff.py --all"), (["diffs", "CODE=1"], "tools/diff.py --all --code"),
-])
+@pytest.mark.parametrize(
+    "args,command",
+    [
+        (["diff4"], "tools/diff.py 4"),
+        (["diff4", "CODE=1"], "tools/diff.py 4 --code"),
+        (["diffs"], "tools/diff.py --all"),
+        (["diffs", "CODE=1"], "tools/diff.py --all --code"),
+    ],
+)
 def test_make_diff_code_1_is_the_code_only_diff(args, command):
     assert make("-n", *args).stdout.splitlines() == [f"python3 {command}"]
 
@@ -169,8 +218,10 @@ def test_the_readme_shows_both_diffs_and_make_help_the_code_knob():
 
 
 def test_check_full_reads_the_figures_of_a_run():
-    out = ("num docs: 3\nvocab size: 4\nstep    1 /    2 | loss 3.0000\nstep    2 /    2 | loss 2.0000\n\n"
-           "--- inference (new, hallucinated names) ---\nsample  1: ab\nsample  2: \n")
+    out = (
+        "num docs: 3\nvocab size: 4\nstep    1 /    2 | loss 3.0000\nstep    2 /    2 | loss 2.0000\n\n"
+        "--- inference (new, hallucinated names) ---\nsample  1: ab\nsample  2: \n"
+    )
     assert check_full.figures(out) == (3.0, 2.0, 2.5, "ab ")
     assert check_full.compare_log("a\nb\n", "a\nc\n") == "line 2 differs: 'b' vs reference 'c'"
     assert check_full.compare_log("a\n", "a\n") is None
@@ -189,9 +240,20 @@ def test_the_golden_copy_of_the_reference_log_is_the_reference():
 
 TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
-MODULES = {"browser/driver.py", "exercises/wrong.py", "generate/kernel_metadata.py", "generate/setup_cell.py",
-           "lab/config.py", "prepare.py", "project.py", "steprun.py", "exercises/common.py", "exercises/plain_gpt.py",
-           *(f"exercises/train{n}.py" for n in range(6))}
+MODULES = {
+    "browser/driver.py",
+    "exercises/wrong.py",
+    "generate/kernel_metadata.py",
+    "generate/setup_cell.py",
+    "lab/config.py",
+    "prepare.py",
+    "project.py",
+    "steprun.py",
+    "exercises/common.py",
+    "exercises/plain_gpt.py",
+    "site/ext.py",
+    *(f"exercises/train{n}.py" for n in range(6)),
+}
 EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]
 NO_VENV = ("-S", "-E", "-s")  # python without site-packages: as if run by a python3 without the pinned .venv
@@ -203,11 +265,17 @@ def typed(name):
 
 
 def tool(name, *args, cwd, python_flags=()):
-    """Run tools/NAME as the user would (typed()); a room's module runs from the repo's folder, as -m needs."""
+    """Run tools/NAME as the user would (typed()); a room's module from the repo's folder, as -m needs."""
     env = dict(os.environ, NAMES_URL=OFFLINE_URL)  # should a tool try a download, it fails at once
     how = [str(TOOLS / name)] if "/" not in name or name in MODULES else ["-m", typed(name).split()[-1]]
-    return subprocess.run([sys.executable, *python_flags, *how, *args], cwd=cwd if how[0] != "-m" else ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *python_flags, *how, *args],
+        cwd=cwd if how[0] != "-m" else ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def files_of_the_repo():
@@ -234,7 +302,9 @@ def test_help_prints_the_usage_and_does_nothing_else(name, tmp_path):
     else:
         assert (result.returncode, result.stderr) == (0, "")
         assert result.stdout.startswith(f"usage: {typed(name)} [-h]"), result.stdout[:200]
-        assert project.tool_name(TOOLS / name) == typed(name).replace("/", os.sep, 1 if "/" not in name else 0)
+        assert project.tool_name(TOOLS / name) == typed(name).replace(
+            "/", os.sep, 1 if "/" not in name else 0
+        )
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
@@ -282,9 +352,15 @@ def test_without_the_pinned_environment_a_tool_says_so_in_one_line(name, tmp_pat
     result = tool(name, "--help", cwd=tmp_path, python_flags=NO_VENV)
     assert "Traceback" not in result.stderr and result.returncode == 0, result.stderr
     shown = re.escape(typed(name))
-    venv = re.escape(typed(name).replace("python3 ", ".venv/bin/python ") if "/" in name else f".venv/bin/python tools/{name}")
-    needs = rf"{shown} needs the project's pinned environment \(\w+ is not installed here\): " \
-            rf"run `make venv`, then `{venv}`\n"
+    venv = re.escape(
+        typed(name).replace("python3 ", ".venv/bin/python ")
+        if "/" in name
+        else f".venv/bin/python tools/{name}"
+    )
+    needs = (
+        rf"{shown} needs the project's pinned environment \(\w+ is not installed here\): "
+        rf"run `make venv`, then `{venv}`\n"
+    )
     if not result.stdout.startswith(f"usage: {typed(name)}"):
         assert re.search(needs + r"\Z", result.stdout), result.stdout
         result = tool(name, cwd=tmp_path, python_flags=NO_VENV)
@@ -295,28 +371,42 @@ def test_without_the_pinned_environment_a_tool_says_so_in_one_line(name, tmp_pat
 def test_the_notebook_generator_without_the_pinned_environment():
     result = tool("generate/notebooks.py", "--stale", cwd=ROOT, python_flags=NO_VENV)
     assert result.returncode == 1
-    assert result.stderr == ("error: python3 -m tools.generate.notebooks needs the project's pinned environment (jupytext is not "
-                             "installed here): run `make venv`, then `.venv/bin/python -m tools.generate.notebooks`\n")
+    assert result.stderr == (
+        "error: python3 -m tools.generate.notebooks needs the project's pinned environment (jupytext is not "
+        "installed here): run `make venv`, then `.venv/bin/python -m tools.generate.notebooks`\n"
+    )
 
 
-@pytest.mark.parametrize("args,line", [
-    (["diff.py"], "which diff? give a step number N, --all or --count"),
-    (["diff.py", "9"], "argument N: invalid choice: 9 (choose from 1, 2, 3, 4, 5)"),
-    (["diff.py", "x"], "argument N: invalid int value: 'x'"),
-    (["diff.py", "--all", "--count"], "argument --count: not allowed with argument --all"),
-    (["diff.py", "--count", "--code"], "--count counts code lines already: give it no --code"),
-    (["diff.py", "--code"], "which diff? give a step number N, --all or --count"),
-    (["dataset.py", "a.txt", "b.txt"], "unrecognized arguments: b.txt"),
-    (["measure/bench.py", "--only", "2,9"], "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)"),
-    (["measure/bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
-    (["measure/ladder.py", "--steps", "ten"], "argument --steps: 'ten' is not a positive integer"),
-    (["measure/ladder.py", "--steps", "3"], "a quick or partial run must not overwrite the committed docs/results/: add --out DIR"),
-    (["exercises/student.py", "--list", "--stale"], "argument --stale: not allowed with argument --list"),
-    (["generate/notebooks.py", "--stale", "now"], "unrecognized arguments: now"),
-    (["measure/fidelity.py", "--quick"], "unrecognized arguments: --quick"),
-    (["run_tests.py", "-k", "diff"], "unrecognized arguments: -k (pytest's own options go after --)"),
-    (["run_tests.py", "--venv", "tests/test_tools.py"], "--venv runs no test: give it no pytest arguments"),
-])
+@pytest.mark.parametrize(
+    "args,line",
+    [
+        (["diff.py"], "which diff? give a step number N, --all or --count"),
+        (["diff.py", "9"], "argument N: invalid choice: 9 (choose from 1, 2, 3, 4, 5)"),
+        (["diff.py", "x"], "argument N: invalid int value: 'x'"),
+        (["diff.py", "--all", "--count"], "argument --count: not allowed with argument --all"),
+        (["diff.py", "--count", "--code"], "--count counts code lines already: give it no --code"),
+        (["diff.py", "--code"], "which diff? give a step number N, --all or --count"),
+        (["dataset.py", "a.txt", "b.txt"], "unrecognized arguments: b.txt"),
+        (
+            ["measure/bench.py", "--only", "2,9"],
+            "argument --only: no step '9' (the steps are 0, 1, 2, 3, 4, 5)",
+        ),
+        (["measure/bench.py", "--steps", "0"], "argument --steps: '0' is not a positive integer"),
+        (["measure/ladder.py", "--steps", "ten"], "argument --steps: 'ten' is not a positive integer"),
+        (
+            ["measure/ladder.py", "--steps", "3"],
+            "a quick or partial run must not overwrite the committed docs/results/: add --out DIR",
+        ),
+        (["exercises/student.py", "--list", "--stale"], "argument --stale: not allowed with argument --list"),
+        (["generate/notebooks.py", "--stale", "now"], "unrecognized arguments: now"),
+        (["measure/fidelity.py", "--quick"], "unrecognized arguments: --quick"),
+        (["run_tests.py", "-k", "diff"], "unrecognized arguments: -k (pytest's own options go after --)"),
+        (
+            ["run_tests.py", "--venv", "tests/test_tools.py"],
+            "--venv runs no test: give it no pytest arguments",
+        ),
+    ],
+)
 def test_bad_command_lines(args, line, tmp_path):
     result = tool(*args, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
@@ -355,8 +445,15 @@ def test_a_reader_that_left_ends_every_command_quietly(name):
     write = gone_reader()
     try:
         how = [str(TOOLS / name)] if "/" not in name else ["-m", typed(name).split()[-1]]
-        result = subprocess.run([sys.executable, *how, "--help"], stdout=write, cwd=ROOT,
-                                stderr=subprocess.PIPE, text=True, env=BUFFERED, timeout=120)
+        result = subprocess.run(
+            [sys.executable, *how, "--help"],
+            stdout=write,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=BUFFERED,
+            timeout=120,
+        )
     finally:
         os.close(write)
     assert (result.returncode, result.stderr) == (0, "")
@@ -422,13 +519,17 @@ def as_posix(line, env):
         env.pop(gone.group(1))
         return line, None
     words = line.split()
-    assert words[0] == "python", f"a command of the README's {WINDOWS!r} section the test cannot run: {line!r}"
+    assert words[0] == "python", (
+        f"a command of the README's {WINDOWS!r} section the test cannot run: {line!r}"
+    )
     args = [word.replace("\\", "/") for word in words[1:]]
     if args[0] == "tools/run_tests.py":
         if not run_tests.up_to_date():
             pytest.skip("the pinned .venv is not built here (make venv)")
         args += TINY_TEST
-    return line, subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return line, subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.mark.parametrize("shell", ["powershell", "bat"])
@@ -441,8 +542,12 @@ def test_the_readme_commands_without_make(shell):
             assert result.returncode == 0, f"{line}: {result.stderr}"
             ran[line] = result.stdout
         knob_set = "NUM_STEPS" in env
-    assert set(ran) == {r"python steps\train0.py", r"python steps\train3.py", r"python tools\diff.py 3",
-                        r"python tools\run_tests.py"}
+    assert set(ran) == {
+        r"python steps\train0.py",
+        r"python steps\train3.py",
+        r"python tools\diff.py 3",
+        r"python tools\run_tests.py",
+    }
     assert "step 1000 / 1000 |" in ran[r"python steps\train0.py"]  # before the knob: the defaults
     assert "step   50 /   50 |" in ran[r"python steps\train3.py"]  # with NUM_STEPS=50
     assert not knob_set, "the block leaves NUM_STEPS set"
@@ -460,7 +565,9 @@ def test_run_tests_says_when_python_is_too_old(monkeypatch, capsys):
     monkeypatch.setattr(run_tests, "up_to_date", lambda: False)
     assert run_tests.main(["--venv"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
+    assert (
+        err.startswith(f"error: {sys.executable} is Python ") and "the tests need Python 99.0 or newer" in err
+    )
     assert len(err.splitlines()) == 1
 
 
@@ -469,17 +576,25 @@ def test_the_quick_mode_paragraph_says_how_to_clear_a_knob_in_bash():
     """`NUM_STEPS=50 python3 …` lasts one command, `export` until `unset`: as the README says, in a shell."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     paragraph = readme.split("**Quick mode.**", 1)[1].split("\n\n", 1)[0]
-    for words in ("`NUM_STEPS=50 python3 steps/train3.py`", "one command only", "`export NUM_STEPS=50`",
-                  "`unset NUM_STEPS`"):
+    for words in (
+        "`NUM_STEPS=50 python3 steps/train3.py`",
+        "one command only",
+        "`export NUM_STEPS=50`",
+        "`unset NUM_STEPS`",
+    ):
         assert words in paragraph, words
-    script = (f'NUM_STEPS=3 "{sys.executable}" steps/train0.py | grep -c "^step"; '
-              f'export NUM_STEPS=50; unset NUM_STEPS; "{sys.executable}" steps/train0.py | grep -c "^step"')
-    result = subprocess.run(["sh", "-c", script], cwd=ROOT, env=environment({}), capture_output=True,
-                            text=True)
+    script = (
+        f'NUM_STEPS=3 "{sys.executable}" steps/train0.py | grep -c "^step"; '
+        f'export NUM_STEPS=50; unset NUM_STEPS; "{sys.executable}" steps/train0.py | grep -c "^step"'
+    )
+    result = subprocess.run(
+        ["sh", "-c", script], cwd=ROOT, env=environment({}), capture_output=True, text=True
+    )
     assert result.stdout.split() == ["3", "1000"], result.stderr
 
 
 # --- building .venv: offline, one line instead of pip's noise ---------------------------------------
+
 
 def dead_index(monkeypatch, tmp_path):
     """pip pointed at a closed port, with no cache and none of this machine's pip settings: offline."""
@@ -487,8 +602,12 @@ def dead_index(monkeypatch, tmp_path):
     monkeypatch.setattr(run_tests, "up_to_date", lambda: False)
     for name in [k for k in os.environ if k.startswith("PIP_")]:
         monkeypatch.delenv(name)
-    for name, value in {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_CACHE_DIR": "1",
-                        "PIP_CONFIG_FILE": os.devnull, "PIP_RETRIES": "1"}.items():
+    for name, value in {
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+        "PIP_NO_CACHE_DIR": "1",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_RETRIES": "1",
+    }.items():
         monkeypatch.setenv(name, value)
 
 
@@ -511,16 +630,21 @@ def test_another_pip_failure_is_shown_in_full(monkeypatch, tmp_path, capfd):
     assert run_tests.main(["--venv"]) == 1
     err = capfd.readouterr().err
     assert "ERROR: Invalid requirement: 'not a requirement !!'" in err
-    assert err.endswith("error: installing requirements.txt into .venv failed (see above); "
-                        "run this again to retry\n")
+    assert err.endswith(
+        "error: installing requirements.txt into .venv failed (see above); run this again to retry\n"
+    )
 
 
 def test_only_an_unreachable_index_counts_as_offline():
-    refused = ("WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
-               "after connection broken by 'NewConnectionError('<…>: Failed to establish a new connection: "
-               "[Errno 111] Connection refused')': /simple/asttokens/\n")
-    missing = ("ERROR: Could not find a version that satisfies the requirement asttokens==3.0.2 "
-               "(from versions: none)\nERROR: No matching distribution found for asttokens==3.0.2\n")
+    refused = (
+        "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
+        "after connection broken by 'NewConnectionError('<…>: Failed to establish a new connection: "
+        "[Errno 111] Connection refused')': /simple/asttokens/\n"
+    )
+    missing = (
+        "ERROR: Could not find a version that satisfies the requirement asttokens==3.0.2 "
+        "(from versions: none)\nERROR: No matching distribution found for asttokens==3.0.2\n"
+    )
     untrusted = refused.replace("NewConnectionError", "SSLError")
     assert run_tests.offline(refused + missing)
     assert run_tests.offline(refused.replace("NewConnectionError", "ProxyError") + missing)
@@ -530,6 +654,7 @@ def test_only_an_unreachable_index_counts_as_offline():
 
 
 # --- make never changes the machine behind a learner's back -----------------------------------------
+
 
 @posix_make
 @pytest.mark.parametrize("told", [False, True], ids=["not-told", "INSTALL_CHROMIUM=1"])
@@ -545,23 +670,44 @@ def test_make_installs_chromium_only_when_told(tmp_path, told):
     (bin_ / "id").symlink_to(shutil.which("id"))  # the Makefile asks `id -u` when it is read
     env = {k: v for k, v in os.environ.items() if k not in ("CHROMIUM", "INSTALL_CHROMIUM")}
     env["PATH"] = str(bin_)
-    result = subprocess.run([shutil.which("make"), "--no-print-directory", "-C", str(ROOT), "chromium",
-                             *(["INSTALL_CHROMIUM=1"] if told else [])], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            shutil.which("make"),
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            "chromium",
+            *(["INSTALL_CHROMIUM=1"] if told else []),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if told:
         assert result.returncode == 0, result.stderr
         assert calls.read_text().splitlines() == ["update -qq", "install -y -qq chromium"]
     else:
         assert result.returncode != 0 and not calls.exists()
-        assert result.stdout == ("error: no chromium here: sudo apt-get install chromium "
-                                 "(or add INSTALL_CHROMIUM=1 to the make command)\n")
+        assert result.stdout == (
+            "error: no chromium here: sudo apt-get install chromium "
+            "(or add INSTALL_CHROMIUM=1 to the make command)\n"
+        )
 
 
 def test_only_tools_project_names_the_shared_folder():
     """../shared is beside the clone in CI only: where it is is written once (tools/project.py), and the
     tests look there only through tests/stepkit.py (names_txt, the reference log)."""
     for path in sorted((ROOT / "tests").glob("*.py")) + sorted((ROOT / "tools").glob("*.py")):
-        if path.name == "project.py" or path == Path(__file__).resolve():  # (this test names it to look for it)
+        if (
+            path.name == "project.py" or path == Path(__file__).resolve()
+        ):  # (this test names it to look for it)
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        named = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value == "shared"]
-        assert not named, f"{path.relative_to(ROOT)}, line {named[0]}: names the shared folder; use project.SHARED"
+        named = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value == "shared"
+        ]
+        assert not named, (
+            f"{path.relative_to(ROOT)}, line {named[0]}: names the shared folder; use project.SHARED"
+        )
