@@ -174,11 +174,11 @@ def test_positive_int_accepts_exactly_what_the_steps_knob_accepts(text, monkeypa
 
 
 def test_the_quick_presets_of_the_site_and_the_lab_are_the_ones_in_project():
-    """Until tools/site/build.py and tools/browser/lab.py read project.QUICK, theirs must equal it."""
+    """tools/site/build.py and tools/browser/lab.py read their presets from project.QUICK."""
     from tools.browser import lab
     from tools.site import build as site
 
-    assert site.QUICK == project.QUICK["site"] and lab.QUICK == project.QUICK["lab"]
+    assert site.QUICK is project.QUICK["site"] and lab.QUICK is project.QUICK["lab"]
     assert project.QUICK["site"]["notebook_steps"] == int(project.QUICK["notebook"]["NUM_STEPS"])
 
 

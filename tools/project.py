@@ -45,7 +45,7 @@ QUICK = {
     "test": {"STOP_AFTER": "5", "NUM_SAMPLES": "3"},  # a step in the tests: 5 steps of its real schedule
     "notebook": LESSON,  # a lesson notebook, in the tests and on the quick site (which shares their runs)
     # the quick site (tools.site.build --quick): its ladder's steps and held-out names, its notebooks' steps
-    "site": {"ladder_steps": 5, "heldout": 100, "notebook_steps": int(LESSON["NUM_STEPS"])},
+    "site": {"notebook_steps": int(LESSON["NUM_STEPS"])},  # the lessons as the course site runs them
     "lite": {"NUM_STEPS": "20"},  # typed into a JupyterLite notebook (make lite-proof), every sample compared
     "lab": {"NUM_STEPS": "20", "NUM_SAMPLES": "5"},  # the kernels of the JupyterLab proof (make lab-proof)
     "grader": {"NUM_STEPS": "2", "NUM_SAMPLES": "1"},  # nbgrader's autograder: the checks need no training

@@ -26,12 +26,13 @@ import time
 from pathlib import Path
 
 from ..lite import build as lite
+from ..project import QUICK as PRESETS
 from ..project import ROOT, SITE, TOOLS, command_line, positive_int, run_main, step_numbers, without_knobs
 
 DOCS = ROOT / "docs"
 LOCK = TOOLS / "site" / "lock.json"  # MathJax's npm pin
 NOTEBOOK_STEPS = 20  # NUM_STEPS of the lessons' runs shown on their pages
-QUICK = {"notebook_steps": 3}  # the tests' tiny build (tests/steptests.py runs the lessons the same way)
+QUICK = PRESETS["site"]  # the lessons run as tests/steptests.py runs them
 MATHJAX = ("es5/tex-chtml.js", "es5/output/chtml/fonts/woff-v2/", "es5/input/tex/extensions/")
 # README's links, as the site has them: its pages, else the file itself (a download).
 PAGES = {
