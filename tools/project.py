@@ -33,7 +33,8 @@ RESULTS = (
 BUILD = ROOT / "build"  # everything built, in one folder git ignores (make clean removes it)
 SITE = BUILD / "site"  # make docs; the JupyterLite course beside it in SITE / "lite" (make lite)
 # ../shared sits beside the clone in CI (and in the project's own worktrees) only: a learner's
-# clone never has it, so nothing may need it. The tests and tools/measure/fidelity.py read the reference log there.
+# clone never has it, so nothing may need it. The tests and tools/measure/fidelity.py read the
+# reference log there.
 SHARED = ROOT.parent / "shared"
 SHARED_REFERENCE_LOG = SHARED / "reference" / "train5.log"
 GOLDEN_REFERENCE_LOG = ROOT / "tests" / "golden" / "train5.log"  # the copy kept in the repo
