@@ -40,6 +40,7 @@ from pathlib import Path
 try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
     from . import dataset, steprun
     from .project import (
+        BUILD,
         KNOBS,
         QUICK,
         ROOT,
@@ -54,6 +55,7 @@ except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
     import dataset
     import steprun
     from project import (
+        BUILD,
         KNOBS,
         QUICK,
         ROOT,
@@ -65,7 +67,7 @@ except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
         step_path,
     )
 
-CACHE = ROOT / "build" / "sample"
+CACHE = BUILD / "sample"
 END = ""  # what top_next() calls BOS: nothing more, the name ends here
 CHEAP = QUICK["code"]  # a run for the code, not for the weights
 FORMAT = 1  # of the cache files: a new one retrains
