@@ -65,8 +65,9 @@ print(f"vocab size: {vocab_size}")
 # ## Model: a table of counts
 # `counts[a][b]` is how often token `b` followed token `a` in the names seen so far. The
 # probability of `b` after `a` is its count over the row's total. *Add-one smoothing*: every
-# count starts one higher, $P(b \mid a) = \frac{n_{ab} + 1}{\sum_c n_{ac} + V}$, so a pair
-# never seen still gets a little probability and the log below never sees a zero.
+# count starts one higher, $P(b \mid a) = \frac{n_{ab} + 1}{\sum_c n_{ac} + V}$, with $V$ = `vocab_size`
+# (every letter, and BOS), so a pair never seen still gets a little probability and the log below
+# never sees a zero.
 #
 # Try this: without the +1, what would the loss be on a name with a pair never seen before?
 

@@ -171,7 +171,7 @@ class Value:
                 child.grad += local_grad * v.grad
 
 
-# build_topo calls itself once per node along the longest path of the graph. A softmax over a large
+# Ordering the graph recurses once per node along its longest path. A softmax over a large
 # vocabulary (your own dataset, in Chinese say) is a chain of that many additions: deeper than the
 # 1,000 nested calls Python allows by default.
 sys.setrecursionlimit(10_000)

@@ -6,7 +6,7 @@ Steps 1 and 2 predict the next letter from the current one alone. Here every pos
 look back at the whole name so far. Each token also gets a position embedding, so the model
 knows where it is. Self-attention lets it pick, by content, which earlier positions matter:
 each position emits a query, a key and a value; a position's output is the average of the
-earlier values, weighted by how well its query matches their keys. RMSNorm keeps the vectors
+values so far, its own included, weighted by how well its query matches their keys. RMSNorm keeps the vectors
 at a steady scale, and residual connections add each block's output to its input, so the
 gradient has a short path back to the embeddings. A separate output head maps to logits.
 
@@ -175,7 +175,7 @@ class Value:
                 child.grad += local_grad * v.grad
 
 
-# build_topo calls itself once per node along the longest path of the graph. A softmax over a large
+# Ordering the graph recurses once per node along its longest path. A softmax over a large
 # vocabulary (your own dataset, in Chinese say) is a chain of that many additions: deeper than the
 # 1,000 nested calls Python allows by default.
 sys.setrecursionlimit(10_000)

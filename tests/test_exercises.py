@@ -8,6 +8,7 @@ of the step's globals; then the check cell's own code is evaluated there.
 """
 
 import ast
+import copy
 import importlib
 import io
 import os
@@ -35,21 +36,13 @@ CHECKS = {
     n: importlib.import_module(f"tools.exercises.train{n}") for n in STEPS
 }  # what `check` is in notebook n
 
-from tools.exercises.wrong import REPLACEMENTS, WRONG  # noqa: E402
+from tools.exercises.wrong import WRONG, top_level, variant  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def solved():
     """Each step run once in quick mode, in this process: {step: its globals}."""
     return {n: execute(n, **KNOBS)[0] for n in STEPS}
-
-
-def top_level(source, name):
-    """The source of the top-level def/class `name` in a module's source."""
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-            return ast.get_source_segment(source, node)
-    raise AssertionError(f"no top-level {name} in the source")
 
 
 def run_check(env, n, name, source=None, capsys=None):
@@ -64,17 +57,7 @@ def run_check(env, n, name, source=None, capsys=None):
 
 
 def solution_source(n, name, mistake):
-    source = exercises.step_source(n)
-    edits = WRONG[(n, name)][mistake][0]
-    if isinstance(edits, str):
-        (region,) = [r for r in exercises.step_regions(n) if r.name == name]
-        edits = [(region.code, REPLACEMENTS[((n, name), mistake)].rstrip("\n"))]
-    segment = top_level(source, name.split(".")[0])
-    changed = segment
-    for old, new in edits:
-        assert old in changed, f"the mistake {mistake!r} edits {old!r}, which is not in train{n}'s {name}"
-        changed = changed.replace(old, new)
-    return source.replace(segment, changed)
+    return variant(n, name, mistake)
 
 
 def test_there_are_enough_exercises_and_each_has_its_checker():
@@ -186,7 +169,7 @@ def test_a_check_prints_on_a_console_that_cannot_show_its_marks(tmp_path):
 
 def test_a_checker_never_raises(capsys):
     assert CHECKS[3].rmsnorm(None, None) is False
-    assert CHECKS[5].adam(lambda *args: 1 / 0, 0.9, 0.99, 1e-8) is False
+    assert CHECKS[5].adam(lambda *args: 1 / 0, 0.85, 0.99, 1e-8) is False
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 
@@ -292,7 +275,7 @@ def test_the_giveaway_test_can_fail():
 
 
 @pytest.mark.parametrize("n", STEPS)
-def test_a_collapsed_hint_cell_sits_under_each_blank(n):
+def test_two_collapsed_hints_sit_under_each_blank_the_idea_first(n):
     for teacher in (False, True):
         cells = exercises.notebook(n, teacher).cells
         blanks = [
@@ -301,17 +284,16 @@ def test_a_collapsed_hint_cell_sits_under_each_blank(n):
             if c.cell_type == "code" and (exercises.STUB in c.source or exercises.BEGIN in c.source)
         ]
         for i in blanks:
-            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].id.endswith("-hint1"), cells[
-                i + 1
-            ].id
+            assert [c.id.split("-")[-1] for c in cells[i + 1 : i + 3]] == ["idea1", "hint1"], cells[i + 1].id
+        ideas = [c for c in cells if "-idea" in c.id]
         hints = [c for c in cells if "-hint" in c.id]
-        assert len(hints) == len(exercises.exercises(n))
-        for cell, (_, exercise, _) in zip(hints, exercises.exercises(n)):
+        assert len(hints) == len(ideas) == len(exercises.exercises(n))
+        for idea, cell, (_, exercise, _) in zip(ideas, hints, exercises.exercises(n)):
+            assert exercise.idea in idea.source and "$" in exercise.idea  # words and symbols
             assert exercise.code_hint and exercise.code_hint in cell.source
-            assert cell.source.startswith("<details><summary>Hint for ") and cell.source.endswith(
-                "\n\n</details>"
-            )
-            assert "`" not in cell.source.split("</summary>")[0]  # no Markdown inside the HTML line
+            for c in (idea, cell):
+                assert c.source.startswith("<details><summary>Hint ") and c.source.endswith("\n\n</details>")
+                assert "`" not in c.source.split("</summary>")[0]  # no Markdown inside the HTML line
 
 
 def test_each_intro_says_which_earlier_answers_its_notebook_holds():
@@ -549,3 +531,94 @@ def test_student_notebook_runs_to_its_first_check(n, kind, tmp_path):
     first = next(cell for cell in nb.cells if "-check" in cell.id)
     assert first in done and printed(first).startswith("✗ ") and "not implemented yet" in printed(first)
     assert "num docs: 32033" in "".join(printed(cell) for cell in done)
+
+
+# --- no answer in the notebook, in any form ---------------------------------------------------
+
+
+OPERATIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.IfExp, ast.comprehension)
+
+
+def shapes(code, smallest=2):
+    """The expressions of code with at least `smallest` operations, each as its shape: names (and dotted
+    names) all one placeholder, numbers and operators kept. `(1 / n) * (p - (i == target))` holds
+    `_ - (_ == _)`, which `(p - (i == k)) / n` holds too."""
+
+    class Anonymous(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.Name("_")
+
+        def visit_Attribute(self, node):
+            return ast.Name("_")
+
+        def visit_arg(self, node):
+            return ast.arg("_")
+
+    found = {}
+    for node in ast.walk(ast.parse(textwrap.dedent(code))):
+        if isinstance(node, ast.expr) and not isinstance(node, (ast.Name, ast.Attribute, ast.Constant)):
+            shape = Anonymous().visit(copy.deepcopy(node))
+            size = sum(1 for n in ast.walk(shape) if isinstance(n, OPERATIONS))
+            if size >= smallest:
+                found.setdefault(ast.dump(shape, annotate_fields=False), ast.unparse(node))
+    return found
+
+
+def carried_code(source):
+    """A setup or check cell's code, and the modules a setup cell carries as text (_module(…, r'''…'''))."""
+    codes = [source]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_module":
+            codes.append(node.args[2].value)
+    return codes
+
+
+def answers_in(nb, n, given=None):
+    """[(the blank's code, what the notebook's own code computes the same way)]: the shapes of each
+    blanked region found in the setup and check cells, but for those the step's given code shows."""
+    own = [
+        c.source for c in nb.cells if c.cell_type == "code" and (c.id.endswith("-setup") or "-check" in c.id)
+    ]
+    if given is None:
+        given = [c.source for c in nb.cells if c.cell_type == "code" and c.source not in own]
+    seen = {}
+    for code in own:
+        for text in carried_code(code):
+            seen.update(shapes(text))
+    shown = {}
+    for code in given:
+        shown.update(shapes("\n".join(line for line in code.split("\n") if not line.startswith(("%", "!")))))
+    return [
+        (region.code.strip().splitlines()[0], seen[shape])
+        for region in exercises.step_regions(n)
+        for shape in shapes(region.code)
+        if shape in seen and shape not in shown
+    ]
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_a_student_notebook_carries_no_blanked_arithmetic(n):
+    assert answers_in(exercises.notebook(n), n) == []
+    teacher = exercises.notebook(n, teacher=True)  # nbgrader's release: the solutions cleared
+    for cell in teacher.cells:
+        cell.source = clear_solutions(cell.source)
+    assert answers_in(teacher, n) == []
+
+
+def test_the_no_arithmetic_test_can_fail():
+    """What the setup cells carried before: the ground truth as code, each found."""
+    nb = exercises.notebook(1)
+    leak = "def _truth(probs, k, n):\n    return [(p - (i == k)) / n for i, p in enumerate(probs)]\n"
+    nb.cells[2].source += f"\nplain = _module('plain', 'plain.py', r'''{leak}''')"
+    assert [given for _, given in answers_in(nb, 1)] == ["p - (i == k)"]
+    old = {
+        3: "def _plain_rmsnorm(x):\n"
+        "    return [xi / math.sqrt(sum(v * v for v in x) / len(x) + 1e-5) for xi in x]",
+        5: "want_m[k] = beta1 * want_m[k] + (1 - beta1) * g\nm_hat = want_m[k] / (1 - beta1**t)",
+        0: "if math.isclose(total, (sum(row) + V) / below, rel_tol=1e-9): pass",
+        2: "shapes = [(k * x**k, 'k·x^k'), (x ** (k - 1), 'no factor k')]",
+    }
+    for n, code in old.items():
+        nb = exercises.notebook(n)
+        nb.cells[2].source += f"\n{code}"
+        assert answers_in(nb, n), f"step {n}: {code}"

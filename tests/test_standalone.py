@@ -142,7 +142,7 @@ def test_setup_cell_is_collapsed_and_carries_the_files_as_they_are(kind, n):
         assert own == []
     else:  # its own step's checkers, with what they import, and no other step's
         assert own[-1] == f"train{n}.py" and not [name for name in own[:-1] if name.startswith("train")]
-        assert "common.py" in own and (("plain_gpt.py" in own) == (n in (3, 4)))
+        assert "common.py" in own and (("attention.py" in own) == (n in (3, 4)))
 
 
 # Characters: a learner may open the collapsed cell. A student's is the lesson's plus its step's checkers,

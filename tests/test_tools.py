@@ -250,9 +250,10 @@ MODULES = {
     "project.py",
     "steprun.py",
     "exercises/common.py",
-    "exercises/plain_gpt.py",
+    "exercises/attention.py",
     "site/ext.py",
     *(f"exercises/train{n}.py" for n in range(6)),
+    *(f"exercises/worked{n}.py" for n in range(2, 6)),
 }
 EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]

@@ -1,11 +1,7 @@
-"""What every checker is made of (step N's checkers: tools/exercises/trainN.py), stdlib only.
-
-A checker runs the student's code on small inputs, compares with ground truth worked out here (finite
-differences, the definition in plain floats), never with the solution, and prints ONE line: "✓ name: …"
-or "✗ name: what was wrong", naming a wrong answer of a known shape. It returns True or False and never
-raises. A checker file takes all this with `from .common import *` (by path, or in a notebook whose
-setup cell made the module common of this file: `from common import *`).
-"""
+"""What every checker (tools/exercises/trainN.py) is made of, stdlib only. A checker runs the student's
+code on fixed inputs and compares with finite differences, defining properties, or the numbers the
+step's own code gave on them (workedN.py, by worked.py): never with code that computes the answer.
+It prints one line, "✓ name: …" or "✗ name: what was wrong", returns True or False, never raises."""
 
 import contextlib
 import functools
@@ -21,7 +17,6 @@ class Wrong(Exception):
 
 
 def _on(what):
-    """Name the input being tried, so that an exception in the student's code can say where it happened."""
     _context[0] = what
 
 
@@ -59,25 +54,11 @@ def checker(label):
     return wrap
 
 
-# A console that cannot encode a character (Windows' cp1252, or ascii) gets these instead.
-_PLAIN = {
-    "✓": "OK",
-    "✗": "X",
-    "—": "-",
-    "…": "...",
-    "·": ".",
-    "²": "^2",
-    "√": "sqrt",
-    "≈": "~",
-    "Σ": "sum",
-    "−": "-",
-    "β": "beta",
-    "ε": "eps",
-    "×": "x",
-}
+_PLAIN = {"✓": "OK", "✗": "X", "—": "-", "…": "...", "·": ".", "²": "^2", "√": "sqrt", "≈": "~", "Σ": "sum"}
+_PLAIN.update({"−": "-", "β": "beta", "ε": "eps", "×": "x", "ᵀ": "T", "m̂": "m_hat", "v̂": "v_hat"})
 
 
-def _say(line):
+def _say(line):  # on a console that cannot show a character (cp1252, ascii), a plain stand-in
     try:
         print(line)
     except UnicodeEncodeError:
@@ -91,19 +72,20 @@ def _say(line):
 
 
 @contextlib.contextmanager
-def _given(function, **reference):
-    """While the check runs, the names in `reference` (earlier exercises the student's function calls,
-    such as rmsnorm) are ground truth in the function's globals, so that only its own code is checked."""
+def _given(function, **names):
+    """These names in the function's globals while the check runs: an earlier exercise as ground truth
+    (only this one's code is checked), or the check's own model (state_dict, N_EMBD, …)."""
     scope = getattr(function, "__globals__", None)
-    if not isinstance(scope, dict):
-        yield
-        return
-    saved = {name: scope[name] for name in reference if name in scope}
-    scope.update({name: reference[name] for name in saved})
+    saved = {k: scope[k] for k in names if k in scope} if isinstance(scope, dict) else None
+    if saved is not None:
+        scope.update(names)
     try:
         yield
     finally:
-        scope.update(saved)
+        if saved is not None:
+            for k in names:
+                scope.pop(k, None)
+            scope.update(saved)
 
 
 def _fmt(x):
@@ -114,21 +96,23 @@ def _fmt(x):
     return repr(x)
 
 
-def _both(expected, got):
-    """expected and got as text, with just enough digits to tell them apart."""
+def _both(want, got):  # as text, with just enough digits to tell them apart
     for digits in (6, 9, 12, 17):
-        a, b = (f"{x:.{digits}g}" if isinstance(x, float) else _fmt(x) for x in (expected, got))
+        a, b = (f"{x:.{digits}g}" if isinstance(x, float) else _fmt(x) for x in (want, got))
         if a != b:
-            break
+            return a, b
     return a, b
 
 
-def _close(got, expected, rel=1e-9, abs_tol=1e-12):
-    return isinstance(got, (int, float)) and math.isclose(got, expected, rel_tol=rel, abs_tol=abs_tol)
+def _close(got, want, rel=1e-9, abs_tol=1e-12):
+    return isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=rel, abs_tol=abs_tol)
+
+
+def _grad_close(got, want):
+    return _close(got, want, 1e-5, 1e-6)
 
 
 def _number(x, what):
-    """A plain float from the student's result, or Wrong."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise Wrong(f"{what} should be a number, got {type(x).__name__} {_short(x)}")
     return float(x)
@@ -142,28 +126,53 @@ def _list_of(result, length, what):
     return list(result)
 
 
-def _derivative(f, x, eps=1e-6):
-    """d f / d x by central differences: the slope over a tiny step each side of x."""
+def _derivative(f, x, eps=1e-6):  # central differences: the slope over a tiny step each side of x
     return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
-def _grad_close(got, expected):
-    return isinstance(got, (int, float)) and abs(got - expected) <= 1e-6 + 1e-5 * abs(expected)
+def _factor(got, want, rel=1e-4):
+    """The constant c with got = c · want in every entry (want not all zero), or None."""
+    top, c = max((abs(w) for w in want), default=0), None
+    for g, w in zip(got, want):
+        if not isinstance(g, (int, float)) or (abs(w) <= 1e-6 * top and abs(g) > 1e-5 * top):
+            return None
+        if abs(w) > 1e-6 * top:
+            if c is not None and not math.isclose(g / w, c, rel_tol=rel):
+                return None
+            c = g / w
+    return c
 
 
-def _all_close(got, want, close=_grad_close):
-    return len(got) == len(want) and all(close(g, w) for g, w in zip(got, want))
+def _same(got, want, rel=1e-7, abs_tol=1e-10):  # numbers, or dicts and lists of them
+    if isinstance(want, (dict, list)):
+        pairs = (
+            [(got[k], want[k]) for k in want]
+            if isinstance(got, dict) and got.keys() == want.keys()
+            else (list(zip(got, want)) if isinstance(got, list) and len(got) == len(want) else None)
+        )
+        return pairs is not None and all(_same(g, w, rel, abs_tol) for g, w in pairs)
+    return _close(got, want, rel, abs_tol)
 
 
-def _softmax(z):
-    top = max(z)
-    e = [math.exp(v - top) for v in z]
-    s = math.fsum(e)
-    return [v / s for v in e]
+def _signature(seen, keys):
+    """One number standing for the numbers of seen[keys]: a mix no two different answers share."""
+    flat, stack = [], [seen[k] for k in keys or seen]
+    while stack:
+        v = stack.pop(0)
+        stack[:0] = v if isinstance(v, list) else []
+        flat += [] if isinstance(v, list) else [float(v)]
+    return math.fsum(v * math.sin(k + 1.5) for k, v in enumerate(flat))
+
+
+def _known(worked, seen, keys=None):
+    """The usual mistake (of worked["mistakes"]: their signatures) whose numbers seen has, or None."""
+    mine = _signature(seen, keys)
+    return next(
+        (m for m, sig in worked["mistakes"].items() if sig is not None and _close(mine, sig, 1e-8)), None
+    )
 
 
 def not_a_command(file):
-    """A checker file run directly: one line saying what uses it, exit status 2."""
     sys.stderr.write(
         f"error: tools/exercises/{os.path.basename(file)} is a library, not a command: the "
         "student notebooks carry it (`make exercises`)\n"

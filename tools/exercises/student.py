@@ -55,11 +55,11 @@ BEGIN, END, HINT = (
 )  # nbgrader's markers, teacher's version only
 STUB = "# YOUR CODE HERE"
 
-Exercise = namedtuple("Exercise", "title check minutes teaches parts code_hint", defaults=("",))
+Exercise = namedtuple("Exercise", "title check minutes teaches parts code_hint idea", defaults=("", ""))
 # One blank of an exercise: the message its NotImplementedError shows (what to write, never the code:
 # the lesson cell above derives it), and the lines it takes out (first and last: the start of each
-# line after its indentation; None: the function's whole body). The exercise's code_hint (Markdown) is
-# the step towards the code, in a collapsed cell under the blank.
+# line after its indentation; None: the function's whole body). Under the blank come two collapsed
+# hints (Markdown): the exercise's idea, in words and symbols, then its code_hint, towards the code.
 Part = namedtuple("Part", "hint first last", defaults=(None, None))
 # (step, function holding the blank) -> the exercise. The check is the code of the check cell;
 # it runs in the notebook, so it names the notebook's own variables.
@@ -72,6 +72,9 @@ TABLE = {
         [Part("one probability per count in row, add-one smoothed as in the formula above")],
         "Every count gets one more, so the row's total grows by one per token of the vocabulary: "
         "`sum(row) + vocab_size`. Return a list with `(count + 1) / total` for each `count` in `row`.",
+        "Every count gets one more, $n_{ab} + 1$, so no token is left at zero. For the row to sum to 1, "
+        "divide by its new total: it grew by one for each of the $V$ tokens (every letter, and BOS), "
+        "$\\sum_c n_{ac} + V$.",
     ),
     (1, "linear_backward"): Exercise(
         "`linear_backward`: the gradient of `linear`",
@@ -89,6 +92,10 @@ TABLE = {
         "Two loops, `i` over the rows of `w` (the entries of `dy`) and `j` over the entries of `x`: "
         "`dw[i][j] += dy[i] * x[j]` (add: `dw` already holds the earlier positions' share). Then return a "
         "list with one entry per entry of `x`: for each `j`, the sum over `i` of `w[i][j] * dy[i]`.",
+        "Output $i$ is $y_i = \\sum_j W_{ij} x_j$. Nudging $W_{ij}$ moves only $y_i$, by $x_j$: so "
+        "$\\partial L / \\partial W_{ij} = g_i x_j$, added to what `dw` holds (earlier positions). "
+        "Nudging $x_j$ "
+        "moves every $y_i$, by $W_{ij}$: $\\partial L / \\partial x_j = \\sum_i W_{ij} g_i$.",
     ),
     (1, "analytic_gradient"): Exercise(
         "`analytic_gradient`: softmax + cross-entropy and ReLU backward",
@@ -109,6 +116,9 @@ TABLE = {
         "`dlogits` has one entry per token: for `i, p in enumerate(probs)`, `(1 / n)` times `p` minus one "
         "if `i` is the target (in Python `(i == target)` is 1 or 0). `dh` has one entry per hidden unit: "
         "for `d, hi in zip(da, h)`, `d` where `hi > 0`, else `0.0`.",
+        "At the logits of a position: the probabilities, minus one at the target, and the mean's $1/n$: "
+        "$\\frac{1}{n}(p_i - [i = t])$. A ReLU passes the gradient on where its input $h$ was positive "
+        "and blocks it where $h \\le 0$.",
     ),
     (2, "Value.__mul__"): Exercise(
         "`Value.__mul__`: local gradients of a product",
@@ -126,6 +136,9 @@ TABLE = {
         "`Value(data, children, local_grads)`: the data is `self.data * other.data`, the children are "
         "`(self, other)`, and the local gradients, in the same order, are the other factor's data: "
         "`(other.data, self.data)`.",
+        "For $z = x y$: $\\partial z / \\partial x = y$ and $\\partial z / \\partial y = x$, each input's "
+        "local "
+        "gradient is the other factor's value, in the order of the children.",
     ),
     (2, "Value.__pow__"): Exercise(
         "`Value.__pow__`: the power rule",
@@ -140,6 +153,8 @@ TABLE = {
         ],
         "`Value(self.data**k, (self,), (…,))`: one child, so one-element tuples (mind the comma); the local "
         "gradient is k·x^(k−1), `k * self.data ** (k - 1)`.",
+        "For $z = x^k$: $\\partial z / \\partial x = k x^{k-1}$, a number worked out from the input's value "
+        "when the node is made. One child, one local gradient.",
     ),
     (2, "Value.log"): Exercise(
         "`Value.log`: the logarithm",
@@ -155,6 +170,8 @@ TABLE = {
         ],
         "`math.log` is the natural logarithm. One child, `(self,)`, and one local gradient, 1/x: "
         "`(1 / self.data,)`.",
+        "For $z = \\log x$, the natural logarithm: $\\partial z / \\partial x = 1/x$. One child, one local "
+        "gradient.",
     ),
     (2, "Value.backward"): Exercise(
         "`Value.backward`: reverse-mode autodiff",
@@ -173,6 +190,10 @@ TABLE = {
         "yet, marks it, calls itself on each of `v.children`, then appends `v`. Call it on `self`. Then "
         "`self.grad = 1`, and for each `v` in `reversed(...)` of that list, for each `child, local_grad` in "
         "`zip(v.children, v.local_grads)`: `child.grad += local_grad * v.grad`.",
+        "First an order of the graph in which every node comes after all the nodes it was made from "
+        "(visit a node's children first, then the node; each node once). Then $\\partial L / \\partial L = "
+        "1$ at the output, and walking that order backwards each node $v$ adds local gradient "
+        "$\\times$ its grad to each child's grad.",
     ),
     (3, "rmsnorm"): Exercise(
         "`rmsnorm`",
@@ -188,10 +209,12 @@ TABLE = {
         ],
         "The mean of the squares is `sum(xi * xi for xi in x) / len(x)`; add `1e-5`; raising that to the "
         "power `-0.5` gives the scale, one `Value`. Return `[xi * scale for xi in x]`.",
+        "One scale for the whole vector, $s = 1 / \\sqrt{\\frac{1}{d} \\sum_j x_j^2 + 10^{-5}}$, and the "
+        "output $s\\,x$; $s$ made of Value operations, so that the gradient flows through it too.",
     ),
     (3, "gpt"): Exercise(
         "attention in `gpt`: scores, softmax, weighted sum",
-        "check.attention(gpt, state_dict)",
+        "check.attention(gpt)",
         20,
         "self-attention over a key/value cache, and the 1/sqrt(d) scale of the scores",
         [
@@ -207,10 +230,12 @@ TABLE = {
         "kt))` "
         "divided by `N_EMBD**0.5`. `weights = softmax(scores)`. The new `x` has `N_EMBD` entries: entry `j` "
         "is the sum of `w * vt[j]` over `w, vt` in `zip(weights, values)`.",
+        "A score for each cached key, $a_t = q \\cdot k_t / \\sqrt{d}$; the weights $w = "
+        "\\mathrm{softmax}(a)$; the output, $\\sum_t w_t v_t$, has the $d$ entries of a value.",
     ),
     (4, "gpt"): Exercise(
         "multi-head attention in `gpt`",
-        "check.multi_head_attention(gpt, state_dict, N_HEAD)",
+        "check.multi_head_attention(gpt)",
         20,
         "splitting q, k and v into heads that attend independently, and concatenating them back",
         [
@@ -225,6 +250,9 @@ TABLE = {
         "`q[s]`, `[kt[s] for kt in keys[i]]`, `[vt[s] for vt in values[i]]` are that head's query, keys and "
         "values. Attend as in step 3, dividing the scores by `HEAD_DIM**0.5`, and add (`+=`) the head's "
         "`HEAD_DIM` outputs to the end of `heads`.",
+        "Head $h$ takes entries $h\\,d_h$ to $(h+1)\\,d_h - 1$ of $q$, of every key and of every value, "
+        "and attends as in step 3, with $\\sqrt{d_h}$; the outputs of heads $0, 1, \\dots, H-1$ are "
+        "concatenated in that order.",
     ),
     (5, "adam"): Exercise(
         "`adam`: the Adam update",
@@ -242,6 +270,11 @@ TABLE = {
         "`m[i] = beta1 * m[i] + (1 - beta1) * p.grad`, `v[i]` the same with `beta2` and `p.grad**2`. "
         "With `t = step + 1`: `m_hat = m[i] / (1 - beta1**t)`, `v_hat` the same with `beta2`. Then "
         "`p.data -= lr_t * m_hat / (v_hat**0.5 + eps)`.",
+        "Per parameter, with $t$ = `step + 1` updates so far: $m \\leftarrow \\beta_1 m + (1 - \\beta_1) g$ "
+        "and $v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2$, kept in the lists; "
+        "$\\hat m = m / (1 - \\beta_1^t)$, $\\hat v = v / (1 - \\beta_2^t)$; "
+        "then a step of $\\eta_t \\, \\hat m / (\\sqrt{\\hat v} + \\epsilon)$ "
+        "against the gradient, $\\eta_t$ = `lr_t`.",
     ),
 }
 
@@ -491,12 +524,15 @@ def earlier_answers(n):
     )
 
 
-def hint_cell(number, exercise):
-    """The collapsed Markdown cell under a blank: one step towards the code (<details> renders closed
-    in JupyterLab, Notebook, VS Code and Colab, and nbgrader leaves Markdown cells as they are)."""
+def hint_cell(number, exercise, idea=False):
+    """A collapsed Markdown cell under a blank: the idea in words and symbols (idea=True), or then one
+    step towards the code (<details> renders closed in JupyterLab, Notebook, VS Code and Colab, and
+    nbgrader leaves Markdown cells as they are)."""
+    if idea:
+        return f"<details><summary>Hint 1 for {number}: the idea</summary>\n\n{exercise.idea}\n\n</details>"
     return (
-        f"<details><summary>Hint for {number}: one step towards the code (try without it first)</summary>\n\n"
-        f"{exercise.code_hint}\n\n</details>"
+        f"<details><summary>Hint 2 for {number}: one step towards the code (try without it first)</summary>"
+        f"\n\n{exercise.code_hint}\n\n</details>"
     )
 
 
@@ -509,8 +545,8 @@ def intro(n, listed):
 
 This is the student version of step {n}. In {blanks} the code was taken out; each blank now reads
 `raise NotImplementedError("…")`, and the message says what to write there. The lesson cell above
-the blank derives it; a collapsed *Hint* cell right under the blank goes one step further, towards
-the code: try without it first.
+the blank derives it; right under the blank, two collapsed hints go further: the idea in words and
+symbols, then a step towards the code. Try without them first.
 
 | | exercise | section | time |
 |---|---|---|---|
@@ -519,7 +555,7 @@ the code: try without it first.
 **Order.** Do the notebooks from step 0 to step 5, each from top to bottom. {earlier_answers(n)}
 
 Run the setup cell below first, then the cells in order. Under each cell with a blank, after its
-hint, is a check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
+hints, is a check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
 that needs a blank you have not filled in yet stops with `NotImplementedError`: fill it in, run
 its cell again, then its check."""
 
@@ -547,6 +583,7 @@ def notebook(n, teacher=False):
             exercise = todo[name][0]
             listed.append((exercise, section_of(lesson.cells, index)))
             number[name] = f"{n}.{len(listed)}"
+            cells.append(new_markdown_cell(hint_cell(number[name], exercise, True), id=f"{cell.id}-idea{k}"))
             cells.append(new_markdown_cell(hint_cell(number[name], exercise), id=f"{cell.id}-hint{k}"))
             cells.append(check_cell(number[name], exercise, f"{cell.id}-check{k}", teacher))
         if rest:
@@ -588,13 +625,21 @@ def write_teacher(folder):
 
 
 def write_all():
-    """Write every student notebook whose text changed; return the paths written."""
-    return notebooks.write_changed(EXERCISES, notebook_path, build)
+    """Write the checkers' worked numbers, then every student notebook (which carries them), whose text
+    changed; return the paths written."""
+    from . import worked
+
+    return worked.write_all() + notebooks.write_changed(EXERCISES, notebook_path, build)
 
 
 def problems():
-    """One line per student notebook that is missing, stale, or has no step left; empty when in sync."""
-    return notebooks.out_of_sync(EXERCISES, "notebooks/exercises", notebook_path, build, "make exercises")
+    """One line per student notebook (or checkers' worked numbers) that is missing, stale, or has no step
+    left; empty when in sync."""
+    from . import worked
+
+    return worked.problems() + notebooks.out_of_sync(
+        EXERCISES, "notebooks/exercises", notebook_path, build, "make exercises"
+    )
 
 
 def table():

@@ -19,7 +19,15 @@ def probabilities(probabilities, vocab_size):
     ]
     for what, row in rows:
         _on(f"computing probabilities for {what}")
-        got = _list_of(probabilities(list(row)), V, f"probabilities() of {what}")
+        given = list(row)  # the caller's row itself: a probabilities that changes it changes the table
+        got = _list_of(probabilities(given), V, f"probabilities() of {what}")
+        if given != row:
+            b = next(b for b, (old, new) in enumerate(zip(row, given)) if old != new)
+            raise Wrong(
+                f"for {what}, probabilities() changed the row it was given: entry {b} went from "
+                f"{_fmt(row[b])} to {_fmt(given[b])}; the row is the count table's own, so leave it as it "
+                "is and work out the +1 in new numbers"
+            )
         got = [_number(p, f"each probability (for {what})") for p in got]
         total = sum(got)
         for b, (count, p) in enumerate(zip(row, got)):
@@ -30,8 +38,9 @@ def probabilities(probabilities, vocab_size):
                 )
         if not math.isclose(total, 1.0, rel_tol=0, abs_tol=1e-9):
             shape = ""
+            divisor = (row[-1] + 1) / got[-1]  # what the last entry was divided by, if its top is count + 1
             for below, divided in ((sum(row) + 1, "the row's total + 1"), (sum(row), "the row's total")):
-                if below and math.isclose(total, (sum(row) + V) / below, rel_tol=1e-9):
+                if below and math.isclose(divisor, below, rel_tol=1e-9):
                     shape = (
                         f" — you divided by {divided}, but each of the V = {V} counts got its +1, "
                         f"so the total grows by V"

@@ -4,58 +4,58 @@ import math
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
     from .common import *  # noqa: F403
+    from .worked2 import *  # noqa: F403
 except ImportError:
     from common import *  # noqa: F403
-
-
-def _local(node, leaf):
-    """d node / d leaf as the node records it: the sum of its local gradients towards leaf."""
-    children, local_grads = tuple(node.children), tuple(node.local_grads)
-    if len(children) != len(local_grads):
-        raise Wrong(
-            f"the result has {len(children)} children but {len(local_grads)} local_grads: one per child"
-        )
-    return sum(g for child, g in zip(children, local_grads) if child is leaf)
-
-
-def _shape(got, shapes, close=_close):
-    """ " — what that is" for the first (value, meaning) of shapes that got equals, else ""."""
-    for value, meaning in shapes:
-        if close(got, value):
-            return f" — {meaning}"
-    return ""
+    from worked2 import *  # noqa: F403
 
 
 def _one_step(shown, out, data, inputs, data_shapes=()):
-    """Check a Value made by one operation: its data, and its local gradient towards each input.
-
-    inputs: [(the input Value, its name, the derivative by finite differences, [(a wrong local
-    gradient, what it means)])]; data_shapes: [(a wrong data, what it means)]."""
-    if not all(hasattr(out, name) for name in ("data", "children", "local_grads")):
+    """A Value made by one operation: its data, and its local gradient towards each input. inputs:
+    [(the input Value, its name, d out / d input by finite differences, [(a wrong one, its meaning)])]."""
+    if not all(hasattr(out, k) for k in ("data", "children", "local_grads")):
         raise Wrong(f"{shown} should be a Value, got {type(out).__name__} {_short(out)}")
     if not _close(out.data, data):
+        why = next((f" — {t}" for v, t in data_shapes if _close(out.data, v)), "")
+        raise Wrong(f"{shown}: data expected {_fmt(data)}, got {_fmt(out.data)}{why}")
+    for k in ("children", "local_grads"):
+        if not isinstance(getattr(out, k), (tuple, list)):
+            raise Wrong(
+                f"{shown}: {k} should be a tuple, one entry per child, got {type(getattr(out, k)).__name__} "
+                f"{_short(getattr(out, k))} — (x) is x itself in parentheses; a tuple of one needs a "
+                "comma: (x,)"
+            )
+    if len(out.children) != len(out.local_grads):
         raise Wrong(
-            f"{shown}: data expected {_fmt(data)}, got {_fmt(out.data)}{_shape(out.data, data_shapes)}"
+            f"{shown}: {len(out.children)} children but {len(out.local_grads)} local_grads: one per child"
+        )
+    if any(hasattr(g, "data") for g in out.local_grads):
+        raise Wrong(
+            f"{shown}: a local gradient is a Value; it should be a plain number (the .data of one): "
+            "backward() multiplies it by a grad, and a Value there would build a new graph"
         )
     for leaf, name, want, shapes in inputs:
         if not any(child is leaf for child in out.children):
             raise Wrong(f"{shown}: its children must include {name} (so that backward() can reach it)")
-        got = _local(out, leaf)
+        got = sum(g for child, g in zip(out.children, out.local_grads) if child is leaf)
         if not _grad_close(got, want):
+            why = next((f" — {t}" for v, t in shapes if _grad_close(got, v)), "")
             raise Wrong(
-                f"{shown}: local gradient towards {name} expected {_fmt(want)} (finite differences), "
-                f"got {_fmt(got)}{_shape(got, shapes, _grad_close)}"
+                f"{shown}: local gradient towards {name} expected {_fmt(want)} (finite differences), got "
+                f"{_fmt(got)}{why}"
             )
 
 
 @checker("Value.__mul__")
 def mul(Value):
-    """a * b: the product, children (a, b), local gradients from finite differences; a * number, a * a."""
+    """a * b: the product, children (a, b), local gradients by finite differences; a * number, a * a."""
     cases = [(3.0, -2.0), (-0.5, 4.0), (0.0, 7.0)]
     for x, y in cases:
         shown = f"Value({_fmt(x)}) * Value({_fmt(y)})"
         _on(f"computing {shown}")
         a, b = Value(x), Value(y)
+        swapped = "the local gradients are swapped: d(xy)/d{} is the other factor, {} = {}"
+        of_sum = (1, "1 is the local gradient of a sum; of a product it is the other factor")
         _one_step(
             shown,
             a * b,
@@ -65,29 +65,13 @@ def mul(Value):
                     a,
                     "the left Value",
                     _derivative(lambda t: t * y, x),
-                    [
-                        (
-                            x,
-                            "that is the left Value's own data: the local gradients are swapped, d(xy)/dx "
-                            "is the "
-                            f"other factor, y = {_fmt(y)}",
-                        ),
-                        (1, "1 is the local gradient of a sum; of a product it is the other factor"),
-                    ],
+                    [(x, swapped.format("x", "y", _fmt(y))), of_sum],
                 ),
                 (
                     b,
                     "the right Value",
                     _derivative(lambda t: x * t, y),
-                    [
-                        (
-                            y,
-                            "that is the right Value's own data: the local gradients are swapped, d(xy)/dy "
-                            "is the "
-                            f"other factor, x = {_fmt(x)}",
-                        ),
-                        (1, "1 is the local gradient of a sum; of a product it is the other factor"),
-                    ],
+                    [(y, swapped.format("y", "x", _fmt(x))), of_sum],
                 ),
             ],
         )
@@ -95,12 +79,8 @@ def mul(Value):
     a = Value(3.0)
     _one_step("Value(3.0) * 4", a * 4, 12.0, [(a, "the Value", 4.0, [])])
     _on("computing a * a for a = Value(3.0)")
-    _one_step(
-        "a * a for a = Value(3.0) (d(a²)/da = 2a)",
-        a * a,
-        9.0,
-        [(a, "a", 6.0, [(3.0, "a is both children here, and each use adds its local gradient: 3 + 3")])],
-    )
+    twice = [(3.0, "a is both children here, and each use adds its local gradient: 3 + 3")]
+    _one_step("a * a for a = Value(3.0) (d(a²)/da = 2a)", a * a, 9.0, [(a, "a", 6.0, twice)])
     return f"data and local gradients right on {len(cases) + 2} products"
 
 
@@ -111,7 +91,7 @@ def power(Value):
     for x, k in cases:
         shown = f"Value({_fmt(x)}) ** {k}"
         _on(f"computing {shown}")
-        a = Value(x)
+        a, slope = Value(x), _derivative(lambda t: t**k, x)
         _one_step(
             shown,
             a**k,
@@ -120,10 +100,10 @@ def power(Value):
                 (
                     a,
                     "the Value",
-                    _derivative(lambda t: t**k, x),
-                    [
-                        (k * x**k, "that is k·x^k: the power rule lowers the exponent by one, k·x^(k-1)"),
-                        (x ** (k - 1), "that is x^(k-1) without the factor k in front"),
+                    slope,
+                    [  # the right one times x, or over k
+                        (slope * x, "that is k·x^k: the power rule lowers the exponent by one, k·x^(k-1)"),
+                        (slope / k, "that is x^(k-1) without the factor k in front"),
                     ],
                 )
             ],
@@ -135,139 +115,116 @@ def power(Value):
 def log(Value):
     """The natural logarithm and its local gradient."""
     cases = [2.0, 0.25, 10.0, 1.0]
+    base10 = "the base-10 logarithm: log is the natural one, base e (math.log)"
     for x in cases:
         shown = f"Value({_fmt(x)}).log()"
         _on(f"computing {shown}")
         a = Value(x)
+        wrong = [
+            (x, "that is x itself: d(log x)/dx = 1/x"),
+            (_derivative(math.log10, x), "that is the gradient of " + base10),
+        ]
         _one_step(
             shown,
             a.log(),
             math.log(x),
-            [
-                (
-                    a,
-                    "the Value",
-                    _derivative(math.log, x),
-                    [
-                        (x, "that is x itself: d(log x)/dx = 1/x"),
-                        (
-                            1 / (x * math.log(10)),
-                            "that is the gradient of the base-10 log: log is the natural one, base e",
-                        ),
-                    ],
-                )
-            ],
-            [(math.log10(x), "that is the base-10 logarithm: log is the natural one, base e (math.log)")],
+            [(a, "the Value", _derivative(math.log, x), wrong)],
+            [(math.log10(x), "that is " + base10)],
         )
     return f"data and local gradient right on {len(cases)} logarithms"
 
 
-def _walk(root, how):
-    """{id(node): grad} after walking the graph from root one way: "right" (reverse topological order,
-    each grad added), or as a usual mistake does it, to name the mistake from the numbers it gives."""
-    order, seen = [], set()
-
-    def visit(v):
-        if how == "visited twice" or id(v) not in seen:
-            seen.add(id(v))
-            for child in v.children:
-                visit(child)
-            order.append(v)
-
-    if how == "breadth-first":
-        order, seen = [root], {id(root)}
-        for v in order:
-            for child in v.children:
-                if id(child) not in seen:
-                    seen.add(id(child))
-                    order.append(child)
-    else:
-        visit(root)
-        if how != "not reversed":
-            order.reverse()
-    grad = {id(root): 1}
-    for v in order:
-        for child, local_grad in zip(v.children, v.local_grads):
-            share = local_grad * grad.get(id(v), 0)
-            grad[id(child)] = share if how == "overwritten" else grad.get(id(child), 0) + share
-    return grad
-
-
-_WALKS = {
-    "not reversed": "the gradient never reached the inputs: walk the order backwards, from the output "
-    "(grad 1) to the inputs, so that every node is done before the nodes it was made from",
-    "overwritten": "a node used more than once kept only the share of one use: each use adds (+=) its "
-    "local_grad · grad to the child's grad",
-    "visited twice": "a node sits in the order more than once, so it passes its grad on more than once: "
-    "visit each node only once",
-    "breadth-first": "a node passed its grad on before all of it had arrived (breadth-first order): in a "
-    "topological order each node comes only after every node that uses it",
+_WALKS = {  # the usual mistakes of tools/exercises/wrong.py, and what the line says
+    "topological order not reversed": "the gradient never reached the inputs: walk the order backwards, from "
+    "the output (grad 1) to the inputs, so that every node is done before the nodes it was made from",
+    "grad overwritten instead of accumulated": "a node used more than once kept only the share of one use: "
+    "each use adds (+=) its local_grad · grad to the child's grad",
+    "a node visited twice": "a node sits in the order more than once, so it passes its grad on more than "
+    "once: visit each node only once",
+    "breadth-first instead of topological": "a node passed its grad on before all of it had arrived "
+    "(breadth-first order): in a topological order each node comes only after every node that uses it",
+    "parents first, not reversed": "a node passed its grad on before every node using it had added to it: "
+    "parents first is not users first; append each node after its children, then walk reversed",
 }
+POINTS = [(2.0, -3.0), (0.5, 1.5)]
+
+
+def _graphs(Value, x, y):
+    """[(what, its output, the leaves a and b, the function of (a, b) it computes)], made with
+    Value(data, children, local_grads) only (no operators): sums and a square, c = 2a + 3b shared."""
+    node = lambda data, children, grads: Value(data, tuple(children), tuple(grads))  # noqa: E731
+    found = []
+    for shape in ("f", "g"):
+        a, b = Value(x), Value(y)
+        c = node(2 * x + 3 * y, (a, b), (2, 3))
+        if shape == "f":  # f = (c + a)**2 + c: c used twice, a three times (diamonds everywhere)
+            d = node(c.data + x, (c, a), (1, 1))
+            out = node(d.data**2 + c.data, (node(d.data**2, (d,), (2 * d.data,)), c), (1, 1))
+            plain = lambda s, t: (3 * s + 3 * t) ** 2 + 2 * s + 3 * t  # noqa: E731
+        else:  # g = c + 3c: the output's first input, c, is also used by its second
+            out, plain = (
+                node(4 * c.data, (c, node(3 * c.data, (c,), (3,))), (1, 1)),
+                lambda s, t: 8 * s + 12 * t,
+            )
+        found.append((f"{shape}(a, b) at a = {_fmt(x)}, b = {_fmt(y)}", out, a, b, plain))
+    return found
+
+
+def _observe_backward(Value):
+    """The grads [output, a, b] after backward() on each graph, and x.grad at the start of a chain of 60
+    nodes where x feeds every other link."""
+    seen = {}
+    for x, y in POINTS:
+        for shown, out, a, b, _ in _graphs(Value, x, y):
+            _on(f"calling backward() on {shown}")
+            out.backward()
+            seen[shown] = [_number(v.grad, "each grad") for v in (out, a, b)]
+    _on("calling backward() on a chain of 60 nodes")
+    x = y = Value(0.7)
+    for _ in range(30):
+        y = Value(y.data * 1.1, (y,), (1.1,))
+        y = Value(y.data + x.data, (y, x), (1, 1))
+    y.backward()
+    seen["chain"] = [_number(x.grad, "x.grad")]
+    return seen
+
+
+PROBES = {"Value.backward": (lambda scope: _observe_backward(scope["Value"]), _WALKS, None)}
 
 
 @checker("Value.backward")
 def backward(Value):
-    """Leaf gradients of small graphs built with Value(data, children, local_grads) only (no operators)."""
-
-    def node(data, children, local_grads):
-        return Value(data, tuple(children), tuple(local_grads))
-
-    # f(a, b) = (a*b + a)**2 + a*b: c = a*b is used twice, and a three times (diamonds everywhere)
-    def plain(x, y):
-        return (x * y + x) ** 2 + x * y
-
-    def graph(x, y):
-        a, b = Value(x), Value(y)
-        c = node(x * y, (a, b), (y, x))
-        d = node(c.data + x, (c, a), (1, 1))
-        e = node(d.data**2, (d,), (2 * d.data,))
-        f = node(e.data + c.data, (e, c), (1, 1))
-        return f, a, b
-
-    for x, y in [(2.0, -3.0), (0.5, 1.5)]:
-        shown = f"f(a, b) = (a*b + a)**2 + a*b at a = {_fmt(x)}, b = {_fmt(y)}"
-        _on(f"calling backward() on {shown}")
-        f, a, b = graph(x, y)
-        f.backward()
-        if f.grad != 1:
-            raise Wrong(f"{shown}: after f.backward(), f.grad should be 1 (d f / d f), got {_fmt(f.grad)}")
-        for leaf, name, want in [
-            (a, "a", _derivative(lambda t: plain(t, y), x)),
-            (b, "b", _derivative(lambda t: plain(x, t), y)),
-        ]:
-            if not _grad_close(leaf.grad, want):
-                why = (
-                    "a node may pass its grad on only once it is complete, and every use of a node adds "
-                    "to its grad"
-                )
-                for how, meaning in _WALKS.items():
-                    fresh = graph(x, y)
-                    walked = _walk(fresh[0], how)
-                    leaves = [walked.get(id(fresh[1]), 0), walked.get(id(fresh[2]), 0)]
-                    if _all_close([a.grad, b.grad], leaves) and not _all_close(
-                        leaves, [_derivative(lambda t: plain(t, y), x), _derivative(lambda t: plain(x, t), y)]
-                    ):
-                        why = meaning
-                        break
+    """Leaf gradients of small graphs with shared nodes, against finite differences."""
+    got = _observe_backward(Value)
+    why = _WALKS.get(_known(WORKED["Value.backward"], got)) or (
+        "a node may pass its grad on only once it is complete, and every use of a node adds to its grad"
+    )
+    for x, y in POINTS:
+        for shown, _, _, _, f in _graphs(Value, x, y):
+            grads = got[shown]
+            if grads[0] != 1:
                 raise Wrong(
-                    f"{shown}: {name}.grad expected {_fmt(want)} (finite differences), got "
-                    f"{_fmt(leaf.grad)} — {why}"
+                    f"{shown}: after backward() the output's grad should be 1 (d f / d f), got "
+                    f"{_fmt(grads[0])}"
                 )
-    # a long chain, with a side branch at every link: x -> x*1.1 + x -> ...
-    _on("calling backward() on a chain of 60 nodes")
-    x = Value(0.7)
-    y, slope = x, 1.0
+            for name, g, want in [
+                ("a", grads[1], _derivative(lambda t: f(t, y), x)),
+                ("b", grads[2], _derivative(lambda t: f(x, t), y)),
+            ]:
+                if not _grad_close(g, want):
+                    raise Wrong(
+                        f"{shown}: {name}.grad expected {_fmt(want)} (finite differences), got "
+                        f"{_fmt(g)} — {why}"
+                    )
+    slope = 1.0
     for _ in range(30):
-        y = node(y.data * 1.1, (y,), (1.1,))
-        y = node(y.data + x.data, (y, x), (1, 1))
         slope = slope * 1.1 + 1
-    y.backward()
-    if not _grad_close(x.grad, slope):
+    if not _grad_close(got["chain"][0], slope):
         raise Wrong(
-            f"on a chain of 60 nodes where x feeds every other link: x.grad expected {_fmt(slope)}, "
-            f"got {_fmt(x.grad)}"
+            f"on a chain of 60 nodes, x feeding every other link: x.grad expected {_fmt(slope)}, got "
+            f"{_fmt(got['chain'][0])} — {why}"
         )
-    return "leaf gradients match finite differences on 3 graphs with shared nodes"
+    return f"leaf gradients match finite differences on {2 * len(POINTS) + 1} graphs with shared nodes"
 
 
 if __name__ == "__main__":

@@ -3,101 +3,96 @@
 import math
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
-    from .plain_gpt import *  # noqa: F403
+    from .attention import *  # noqa: F403
+    from .worked3 import *  # noqa: F403
 except ImportError:
-    from plain_gpt import *  # noqa: F403
+    from attention import *  # noqa: F403
+    from worked3 import *  # noqa: F403
+
+CASES = [[3.0, -4.0], [1e-3, -2e-3, 0.0], [1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0], [-2.5, 0.5, 1.0, 7.0, -3.0]]
+X, MIX = [1.0, -2.0, 0.5], [0.3, -1.2, 0.7]  # the gradient of Σ MIX·rmsnorm(X) is checked
+
+
+def _observe_rmsnorm(rmsnorm, Value):
+    seen = {"out": []}
+    for x in CASES:
+        _on(f"calling rmsnorm on Values {_fmt(x)}")
+        try:
+            out = _list_of(rmsnorm([Value(v) for v in x]), len(x), f"rmsnorm of {_fmt(x)}")
+        except ZeroDivisionError as error:  # said in its turn, after the cases before it
+            seen["out"].append(str(error))
+            continue
+        if not all(hasattr(o, "data") for o in out):
+            raise Wrong(f"rmsnorm of {_fmt(x)} should return Values (so that gradients can flow)")
+        seen["out"].append([_number(o.data, f"rmsnorm's outputs' data (for x = {_fmt(x)})") for o in out])
+    _on(f"calling backward() through rmsnorm of {_fmt(X)}")
+    xs = [Value(v) for v in X]
+    sum(c * o for c, o in zip(MIX, rmsnorm(xs))).backward()
+    seen["grad"] = [x.grad for x in xs]
+    return seen
+
+
+ATTENTION = {  # the usual mistakes of tools/exercises/wrong.py, and what the line says
+    "no 1/sqrt(d) scale": "the scores are not divided by √d (here d = 8): divide each q·k by √d",
+    "divides by d, not sqrt(d)": "the scores are divided by d = 8 itself; divide by its square root, √d",
+    "weights not softmaxed": "the scores are used as weights as they are: softmax turns them into weights "
+    "that are positive and sum to 1",
+    "attends to the current position only": "only the current position's value is used: the output mixes "
+    "the values of every position so far, Σ_t w_t·v_t",
+}
+PROBES = {
+    "rmsnorm": (lambda scope: _observe_rmsnorm(scope["rmsnorm"], scope["Value"]), {}, []),
+    "gpt": (lambda scope: _observe_gpt(scope["gpt"], 8, 1, None), ATTENTION, ["logits"]),
+}
 
 
 @checker("rmsnorm")
 def rmsnorm(rmsnorm, Value):
-    """x / sqrt(mean(x²) + 1e-5), on Values, with gradients that flow (checked by finite differences)."""
-    cases = [
-        [3.0, -4.0],
-        [1e-3, -2e-3, 0.0],
-        [1.0, 2.0, 3.0, 4.0],
-        [0.0, 0.0, 0.0],
-        [-2.5, 0.5, 1.0, 7.0, -3.0],
-    ]
-    for x in cases:
-        _on(f"calling rmsnorm on Values {_fmt(x)}")
-        try:
-            out = _list_of(rmsnorm([Value(v) for v in x]), len(x), f"rmsnorm of {_fmt(x)}")
-        except ZeroDivisionError as error:
+    """Five inputs (tiny and all-zero too) and a gradient, against step 3's own rmsnorm."""
+    want = WORKED["rmsnorm"]["right"]
+    got = _observe_rmsnorm(rmsnorm, Value)
+    for x, out, right in zip(CASES, got["out"], want["out"]):
+        if isinstance(out, str):
             raise Wrong(
-                f"your code raised ZeroDivisionError: {error} (on x = {_fmt(x)}) — the mean square "
-                "of an all-zero x is 0, and only the 1e-5 added under the root keeps the scale "
-                "finite"
-            ) from None
-        if not all(hasattr(o, "data") for o in out):
-            raise Wrong(
-                f"rmsnorm of {_fmt(x)} should return Values (so that gradients can flow), got "
-                f"{type(out[0]).__name__}"
+                f"your code raised ZeroDivisionError: {out} (on x = {_fmt(x)}) — the mean square of an "
+                "all-zero x is 0, and only the 1e-5 added under the root keeps the scale finite"
             )
-        got = [_number(o.data, f"rmsnorm's outputs' data (for x = {_fmt(x)})") for o in out]
-        want = _plain_rmsnorm(x)
-        n, squares = len(x), math.fsum(v * v for v in x)
+        i = next((i for i, (g, w) in enumerate(zip(out, right)) if not _close(g, w)), None)
+        if i is None:
+            continue
+        scale, top = _factor(out, x, 1e-9), max(range(len(x)), key=lambda i: abs(x[i]))
+        s, n = right[top] / x[top], len(x)  # the right scale, read off the worked numbers
         shapes = [
+            (s * s, 1e-9, "that is x divided by the mean square itself; RMSNorm divides by its square root"),
             (
-                [xi / (squares / n + 1e-5) for xi in x],
-                "that is x divided by the mean square itself; RMSNorm divides by its square root",
+                s / math.sqrt(n),
+                1e-4,
+                f"x / √(sum of the squares) is √n = √{n} times too small: the mean "
+                f"divides the sum by n = {n}",
             ),
-            (
-                [xi / math.sqrt(squares + 1e-5) for xi in x],
-                f"that is x / √(sum of the squares), √n = √{n} "
-                f"times too small: the mean divides the sum by "
-                f"n = {n}",
-            ),
-            (
-                [xi * math.sqrt(squares / n + 1e-5) for xi in x],
-                "x was multiplied by the root mean square; divide by it",
-            ),
+            (1 / s, 1e-9, "x was multiplied by the root mean square; divide by it"),
+            (s, 1e-4, "close, but not equal: where is the 1e-5?"),
         ]
-        for i, (g, w) in enumerate(zip(got, want)):
-            if not _close(g, w, rel=1e-9, abs_tol=1e-12):
-                why = next(
-                    (
-                        f" — {meaning}"
-                        for value, meaning in shapes
-                        if all(_close(a, b, rel=1e-9, abs_tol=1e-12) for a, b in zip(got, value))
-                    ),
-                    "",
-                )
-                if not why and math.isclose(g, w, rel_tol=1e-4):
-                    why = " — close, but not equal: where is the 1e-5?"
-                w, g = _both(w, g)
-                raise Wrong(
-                    f"on x = {_fmt(x)}: entry {i} expected {w} (x / sqrt(mean(x²) + 1e-5)), got {g}{why}"
-                )
-    x, c = [1.0, -2.0, 0.5], [0.3, -1.2, 0.7]
-    _on(f"calling backward() through rmsnorm of {_fmt(x)}")
-    xs = [Value(v) for v in x]
-    loss = sum(ci * o for ci, o in zip(c, rmsnorm(xs)))  # a Value: some mix of the outputs
-    loss.backward()
-    for k in range(len(x)):
-        want = _derivative(
-            lambda t: sum(ci * o for ci, o in zip(c, _plain_rmsnorm(x[:k] + [t] + x[k + 1 :]))), x[k]
+        why = next((f" — {t}" for v, rel, t in shapes if scale and math.isclose(scale, v, rel_tol=rel)), "")
+        w, g = _both(right[i], out[i])
+        raise Wrong(f"on x = {_fmt(x)}: entry {i} expected {w} (x / sqrt(mean(x²) + 1e-5)), got {g}{why}")
+    k = next((k for k, (g, w) in enumerate(zip(got["grad"], want["grad"])) if not _grad_close(g, w)), None)
+    if k is not None:
+        raise Wrong(
+            f"the output is right but its gradient is not: for x = {_fmt(X)}, d loss / d x[{k}] expected "
+            f"{_fmt(want['grad'][k])}, got {_fmt(got['grad'][k])} — compute the scale with Value operations "
+            "(no .data), so that backward() sees it"
         )
-        if not _grad_close(xs[k].grad, want):
-            raise Wrong(
-                f"the output is right but its gradient is not: for x = {_fmt(x)}, d loss / d x[{k}] "
-                f"expected {_fmt(want)} (finite differences), got {_fmt(xs[k].grad)} — compute the "
-                "scale with Value operations (no .data), so that backward() sees it"
-            )
-    return f"right on {len(cases)} inputs (tiny and all-zero too), its gradient matches finite differences"
+    return f"right on {len(CASES)} inputs (tiny and all-zero too), and its gradient"
 
 
 @checker("attention")
-def attention(gpt, state_dict):
-    """Step 3's single head: gpt's logits against a plain-float model, and gradients to wq, wk, wv."""
-    positions, grads = _check_gpt(
-        gpt,
-        state_dict,
-        1,
-        "with a single key the weights are softmax([score]) = [1], so the output must be that "
-        "position's value",
-        "the scores (q · k / sqrt(N_EMBD)), their softmax, and the weighted sum of the values",
-    )
-    return f"gpt's logits match at {positions} positions, and gradients reach wq, wk and wv"
+def attention(gpt):
+    """Step 3's single head, on the check's own small model, against step 3's gpt."""
+    got = _observe_gpt(gpt, 8, 1, None, WORKED["gpt"]["right"]["norms"])
+    first = "with a single key the weights are softmax([score]) = [1], so the output is that position's value"
+    later = "the scores (q · k / sqrt(N_EMBD)), their softmax, and the weighted sum of the values"
+    return _check_gpt(WORKED["gpt"], ATTENTION, got, first, later)
 
 
 if __name__ == "__main__":

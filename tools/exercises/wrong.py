@@ -31,6 +31,16 @@ WRONG = {
             [("sum(row) + vocab_size", "sum(row) or 1")],
             "divided by the row's total, but each of the V",
         ),
+        "the +1 added into the caller's row": (
+            [
+                (
+                    "    total = sum(row) + vocab_size\n    return [(count + 1) / total for count in row]",
+                    "    for b in range(len(row)):\n        row[b] += 1\n"
+                    "    return [count / sum(row) for count in row]",
+                )
+            ],
+            "changed the row it was given",
+        ),
     },
     (1, "linear_backward"): {
         "dw overwritten instead of accumulated": (
@@ -52,18 +62,25 @@ WRONG = {
     (1, "analytic_gradient"): {
         "softmax gradient missing the -1 at the target": (
             [("(p - (i == target))", "p")],
-            "no -1 at the target",
+            "has no -1 at the target",
         ),
         "softmax gradient missing the 1/n": (
             [("(1 / n) * (p - (i == target))", "(p - (i == target))")],
             "n = 4 times too large",
         ),
+        "softmax gradient divided by n + 1": (
+            [("(1 / n) * (p - (i == target))", "(1 / (n + 1)) * (p - (i == target))")],
+            "0.8 times the right one",
+        ),
         "the -1 at the wrong token": ([("(i == target)", "(i == token)")], "sits at the current token"),
         "ReLU backward passes negative inputs' gradients": (
             [("dh = [d if hi > 0 else 0.0 for d, hi in zip(da, h)]", "dh = da")],
-            "where its input was negative",
+            "input h was negative at every position",
         ),
-        "ReLU backward gates on the gradient's sign": ([("d if hi > 0", "d if d > 0")], "gated by its input"),
+        "ReLU backward gates on the gradient's sign": (
+            [("d if hi > 0", "d if d > 0")],
+            "not by the gradient's sign",
+        ),
         "onehot - p, the sign flipped": (
             [("(p - (i == target))", "((i == target) - p)")],
             "the sign is flipped",
@@ -82,6 +99,10 @@ WRONG = {
             [("(self, other), (other.data, self.data)", "(), ()")],
             "its children must include",
         ),
+        "local gradients as Values": (
+            [("(other.data, self.data))", "(other, self))")],
+            "it should be a plain number",
+        ),
     },
     (2, "Value.__pow__"): {
         "k * x**k": ([("(k * self.data ** (k - 1),)", "(k * self.data**k,)")], "that is k·x^k"),
@@ -93,19 +114,35 @@ WRONG = {
     (2, "Value.log"): {
         "local gradient x instead of 1/x": ([("(1 / self.data,)", "(self.data,)")], "that is x itself"),
         "base-10 logarithm": ([("math.log(self.data)", "math.log10(self.data)")], "base-10"),
+        "no comma in the tuple of one": (
+            [("(1 / self.data,)", "(1 / self.data)")],
+            "a tuple of one needs a comma",
+        ),
     },
     (2, "Value.backward"): {
         "grad overwritten instead of accumulated": (
             [("child.grad += local_grad", "child.grad = local_grad")],
             "each use adds (+=)",
         ),
-        "no seed gradient of 1": ([("        self.grad = 1\n", "")], "f.grad should be 1"),
+        "no seed gradient of 1": ([("        self.grad = 1\n", "")], "grad should be 1 (d f / d f)"),
         "topological order not reversed": (
             [("for v in reversed(topo):", "for v in topo:")],
             "walk the order backwards",
         ),
         "a node visited twice": ([("if v not in visited:", "if True:")], "visit each node only once"),
         "breadth-first instead of topological": ("replace the whole region", "breadth-first"),
+        "parents first, not reversed": (
+            [
+                (
+                    "                for child in v.children:\n                    build_topo(child)\n"
+                    "                topo.append(v)",
+                    "                topo.append(v)\n                for child in v.children:\n"
+                    "                    build_topo(child)",
+                ),
+                ("for v in reversed(topo):", "for v in topo:"),
+            ],
+            "append each node after its children",
+        ),
     },
     (3, "rmsnorm"): {
         "no epsilon": ([(" + 1e-5", "")], "where is the 1e-5"),
@@ -159,6 +196,15 @@ WRONG = {
             [("for h in range(N_HEAD):", "for h in [0] * N_HEAD:")],
             "every head uses head 0's slice",
         ),
+        "every layer reads layer 0's cache": (
+            [
+                (
+                    "[kt[s] for kt in keys[i]], [vt[s] for vt in values[i]]",
+                    "[kt[s] for kt in keys[0]], [vt[s] for vt in values[0]]",
+                )
+            ],
+            "a cache of its own",
+        ),
     },
     (5, "adam"): {
         "no bias correction": (
@@ -183,12 +229,45 @@ WRONG = {
         ),
         "plain SGD": ("replace the whole region", "plain gradient descent"),
         "steps up the gradient": ([("p.data -= lr_t", "p.data += lr_t")], "the sign is flipped"),
+        "the global learning_rate, not lr_t": (
+            [("p.data -= lr_t", "p.data -= learning_rate")],
+            "step by the argument lr_t",
+        ),
+        "m_hat stored into m": ([("m_hat = m[i] /", "m[i] = m_hat = m[i] /")], "m holds m̂"),
     },
 }
 REPLACEMENTS = {  # the whole solution region, for the mistakes above that rewrite it
     ((2, "Value.backward"), "breadth-first instead of topological"): BFS_BACKWARD,
     ((5, "adam"), "plain SGD"): "    for p in params:\n        p.data -= lr_t * p.grad\n",
 }
+
+
+def top_level(source, name):
+    """The source of the top-level def or class `name` in a module's source."""
+    import ast
+
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return ast.get_source_segment(source, node)
+    raise ValueError(f"no top-level {name} in the source")
+
+
+def variant(n, name, mistake):
+    """steps/trainN.py with `mistake` (of WRONG[(n, name)]) made in the function holding exercise `name`."""
+    from . import student
+
+    source = student.step_source(n)
+    edits = WRONG[(n, name)][mistake][0]
+    if isinstance(edits, str):
+        (region,) = [r for r in student.step_regions(n) if r.name == name]
+        edits = [(region.code, REPLACEMENTS[((n, name), mistake)].rstrip("\n"))]
+    segment = top_level(source, name.split(".")[0])
+    changed = segment
+    for old, new in edits:
+        if old not in changed:
+            raise ValueError(f"the mistake {mistake!r} edits {old!r}, which is not in train{n}'s {name}")
+        changed = changed.replace(old, new)
+    return source.replace(segment, changed)
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
