@@ -54,8 +54,7 @@ def checker(label):
     return wrap
 
 
-_PLAIN = {"✓": "OK", "✗": "X", "—": "-", "…": "...", "·": ".", "²": "^2", "√": "sqrt", "≈": "~", "Σ": "sum"}
-_PLAIN.update({"−": "-", "β": "beta", "ε": "eps", "×": "x", "ᵀ": "T", "m̂": "m_hat", "v̂": "v_hat"})
+_PLAIN = dict(zip("✓✗—…·²√Σ−βε×ᵀ", "OK X - ... . ^2 sqrt sum - beta eps x T".split(" ")))
 
 
 def _say(line):  # on a console that cannot show a character (cp1252, ascii), a plain stand-in
@@ -143,33 +142,25 @@ def _factor(got, want, rel=1e-4):
     return c
 
 
-def _same(got, want, rel=1e-7, abs_tol=1e-10):  # numbers, or dicts and lists of them
-    if isinstance(want, (dict, list)):
-        pairs = (
-            [(got[k], want[k]) for k in want]
-            if isinstance(got, dict) and got.keys() == want.keys()
-            else (list(zip(got, want)) if isinstance(got, list) and len(got) == len(want) else None)
-        )
-        return pairs is not None and all(_same(g, w, rel, abs_tol) for g, w in pairs)
-    return _close(got, want, rel, abs_tol)
+def _flat(v):  # the numbers of v (a number, or dicts and lists of them), in order
+    if isinstance(v, (dict, list, tuple)):
+        return [x for e in (v.values() if isinstance(v, dict) else v) for x in _flat(e)]
+    return [v]
 
 
-def _signature(seen, keys):
-    """One number standing for the numbers of seen[keys]: a mix no two different answers share."""
-    flat, stack = [], [seen[k] for k in keys or seen]
-    while stack:
-        v = stack.pop(0)
-        stack[:0] = v if isinstance(v, list) else []
-        flat += [] if isinstance(v, list) else [float(v)]
-    return math.fsum(v * math.sin(k + 1.5) for k, v in enumerate(flat))
+def _same(got, want, rel=1e-7, abs_tol=1e-10):
+    a, b = _flat(got), _flat(want)
+    return len(a) == len(b) and all(_close(g, w, rel, abs_tol) for g, w in zip(a, b))
+
+
+def _signature(seen, keys=None):  # one number for the numbers of seen[keys]: no two answers share it
+    return math.fsum(v * math.sin(k + 1.5) for k, v in enumerate(_flat([seen[k] for k in keys or seen])))
 
 
 def _known(worked, seen, keys=None):
-    """The usual mistake (of worked["mistakes"]: their signatures) whose numbers seen has, or None."""
+    """The usual mistake (worked["mistakes"]: the signature of what each gave) that seen is, or None."""
     mine = _signature(seen, keys)
-    return next(
-        (m for m, sig in worked["mistakes"].items() if sig is not None and _close(mine, sig, 1e-8)), None
-    )
+    return next((m for m, sig in worked["mistakes"].items() if _close(mine, sig or math.nan, 1e-8)), None)
 
 
 def not_a_command(file):
