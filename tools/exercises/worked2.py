@@ -4,9 +4,9 @@ gives on the checkers' inputs, and what it gives with each usual mistake in it. 
 WORKED = {
     'Value.backward': {
         'right': {
-            'f(a, b) at a = 2, b = -3': [1.0, 17.0, 18.0],
-            'g(a, b) at a = 2, b = -3': [1.0, 8.0, 12.0],
-            'chain': [181.943424958],
+            'f = 5(c + a) + c, c = 2a + 3b, at a = 2, b = -3': [1.0, 17.0, 18.0],
+            'g = c + 3c, c = 2a + 3b, at a = 2, b = -3': [1.0, 8.0, 12.0],
+            'a chain of 60 nodes, x feeding every other one': [181.943424958],
         },
         'mistakes': {
             'topological order not reversed': 0.957964845714,
