@@ -25,33 +25,26 @@ def _model(Value, d, layers):
 
 def _observe_gpt(gpt, d, heads, layers, norms=None):
     """gpt's logits at every position of TOKENS, and the gradients a mix of them sends to some entries of
-    wq, wk, wv. Step 3 (layers None): gpt's rmsnorm knows only the vectors normalised before attention,
-    by their scales `norms` (None: the step's own rmsnorm works them out); after it, the MLP is dead."""
+    wq, wk, wv. Step 3 (layers None): its rmsnorm scales by `norms` the two vectors a position normalises
+    before attention, and gives zeros after it, for the dead MLP (norms None: the step's own rmsnorm,
+    its scales recorded)."""
     scope = getattr(gpt, "__globals__", {})
     Value, seen = scope["Value"], {}
     W = _model(Value, d, layers)
     names = {"state_dict": W, "N_EMBD": d, "N_HEAD": heads, "HEAD_DIM": d // heads, "N_LAYER": layers}
     if layers is None:
-        if norms is None:
-            norms = []
-            for pos, token in enumerate(TOKENS):
-                x = [Value(t.data + p.data) for t, p in zip(W["wte"][token], W["wpe"][pos])]
-                for _ in range(2):
-                    y = [v.data for v in scope["rmsnorm"](x)]
-                    norms.append(y[0] / x[0].data)
-                    x = [Value(v) for v in y]
-        known, k = {}, 0
-        for pos, token in enumerate(TOKENS):
-            x = [t.data + p.data for t, p in zip(W["wte"][token], W["wpe"][pos])]
-            for _ in range(2):
-                known[tuple(round(v, 9) for v in x)], x, k = norms[k], [v * norms[k] for v in x], k + 1
-        seen["norms"] = norms
-        names = {
-            **names,
-            "rmsnorm": lambda x: [
-                Value(v.data * known.get(tuple(round(v.data, 9) for v in x), 0)) for v in x
-            ],
-        }
+        real, calls, seen["norms"] = norms is None and scope["rmsnorm"], [], norms or []
+
+        def rmsnorm(x):  # calls 3p and 3p + 1 come before attention at position p, 3p + 2 after it
+            k = len(calls)
+            calls.append(k)
+            if real:
+                y = real(x)
+                seen["norms"] += [y[0].data / x[0].data] if k % 3 < 2 else []
+                return y
+            return [Value(v.data * (norms[k // 3 * 2 + k % 3] if k % 3 < 2 else 0)) for v in x]
+
+        names["rmsnorm"] = rmsnorm
     with _given(gpt, **{k: v for k, v in names.items() if v is not None}):
         keys, values = ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
         out = []
