@@ -251,6 +251,7 @@ MODULES = {
     "steprun.py",
     "exercises/common.py",
     "exercises/attention.py",
+    "exercises/compare.py",
     "site/ext.py",
     *(f"exercises/train{n}.py" for n in range(6)),
     *(f"exercises/worked{n}.py" for n in range(2, 6)),

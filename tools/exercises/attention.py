@@ -4,9 +4,9 @@ notebook's knobs aside), its logits and gradients against those of the step's ow
 import random
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
-    from .common import *  # noqa: F403
+    from .compare import *  # noqa: F403
 except ImportError:
-    from common import *  # noqa: F403
+    from compare import *  # noqa: F403
 
 V, TOKENS = 5, [4, 0, 1, 2, 0]  # BOS first; token 0 twice
 

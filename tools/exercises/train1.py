@@ -3,9 +3,9 @@
 import math
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
-    from .common import *  # noqa: F403
+    from .compare import *  # noqa: F403
 except ImportError:
-    from common import *  # noqa: F403
+    from compare import *  # noqa: F403
 
 
 def _linear(x, w):  # the forward pass, y = w x

@@ -3,10 +3,10 @@
 import math
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
-    from .common import *  # noqa: F403
+    from .compare import *  # noqa: F403
     from .worked2 import *  # noqa: F403
 except ImportError:
-    from common import *  # noqa: F403
+    from compare import *  # noqa: F403
     from worked2 import *  # noqa: F403
 
 

@@ -19,7 +19,7 @@ def _observe_rmsnorm(rmsnorm, Value):
         _on(f"calling rmsnorm on Values {_fmt(x)}")
         try:
             out = _list_of(rmsnorm([Value(v) for v in x]), len(x), f"rmsnorm of {_fmt(x)}")
-        except ZeroDivisionError as error:  # said in its turn, after the cases before it
+        except ZeroDivisionError as error:  # said in its turn
             seen["out"].append(str(error))
             continue
         if not all(hasattr(o, "data") for o in out):
@@ -79,7 +79,7 @@ def rmsnorm(rmsnorm, Value):
     k = next((k for k, (g, w) in enumerate(zip(got["grad"], want["grad"])) if not _grad_close(g, w)), None)
     if k is not None:
         raise Wrong(
-            f"the output is right but its gradient is not: for x = {_fmt(X)}, d loss / d x[{k}] expected "
+            f"the output is right, its gradient not: for x = {_fmt(X)}, d loss / d x[{k}] expected "
             f"{_fmt(want['grad'][k])}, got {_fmt(got['grad'][k])} — compute the scale with Value operations "
             "(no .data), so that backward() sees it"
         )

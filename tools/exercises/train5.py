@@ -1,10 +1,10 @@
 """The checker of step 5's student notebook: the Adam update."""
 
 try:  # in the package; by path, or in a notebook whose setup cell made the module, plainly:
-    from .common import *  # noqa: F403
+    from .compare import *  # noqa: F403
     from .worked5 import *  # noqa: F403
 except ImportError:
-    from common import *  # noqa: F403
+    from compare import *  # noqa: F403
     from worked5 import *  # noqa: F403
 
 
