@@ -100,7 +100,8 @@ def test_a_lesson_page_leaves_the_setup_cell_out_and_starts_with_its_header(n):
     nb = json.loads(ext.edit_lesson(before, n, STEPS, "## What next\n"))
     assert lesson(n) == before  # the committed notebook is only read
     setup = [c for c in nb["cells"] if c["id"].endswith("-setup")]
-    assert len(setup) == 1 and "remove-cell" in setup[0]["metadata"]["tags"]
+    assert [c["id"] for c in setup] == [f"train{n}-setup", f"train{n}-pictures-setup"]  # the code carried
+    assert all("remove-cell" in c["metadata"]["tags"] for c in setup)
     assert all("remove-cell" not in c["metadata"].get("tags", []) for c in nb["cells"] if c not in setup)
     assert nb["cells"][0]["source"] == json.loads(before)["cells"][0]["source"]  # the title and the idea
     assert nb["cells"][1]["source"] == f"```{{lesson}} {n}\n```"
