@@ -81,7 +81,7 @@ def calling(f, *args):
         fail(f"a blank above is still to fill in (NotImplementedError: {e})")
 
 
-def figure(width, height, cols=1, rows=1, top=0.45, left=0.7, bottom=0.6):
+def figure(width, height, cols=1, rows=1, top=0.45, left=0.9, bottom=0.6):
     """A matplotlib Figure (inches; margins in inches: fixed, as a layout engine would take as long
     again to draw) and its axes; the figure None (and the one line) when matplotlib is missing."""
     try:

@@ -137,20 +137,19 @@ CELLS = {
             TRAINING,
             "adam-picture",
             "**See it.** Adam against SGD, step 4's rule (its learning rate 0.1), from the same start on the "
-            "same names: the first steps of the run above (ten at most), and as many of SGD from `start`. "
-            "The weights the run trained are put back afterwards.",
-            "pictures.sgd_vs_adam(globals(), steps=10)",
-        ),
-        Added(
-            TRAINING,
-            "heads-picture",
-            ATTENTION + " The heads side by side.",
-            'pictures.attention(globals(), "emma")',
+            "same names: the first `steps` steps of the run above, and as many of SGD from `start` (after a "
+            "longer run, try `steps=100`). The weights the run trained are put back afterwards.",
+            "pictures.sgd_vs_adam(globals(), steps=5)",
         ),
         *play(0.5, TOP),
         WIDGET,  # the finished model only: an import and a redraw that a short lesson run would feel
     ],
 }
+
+
+def uses_widgets(n):
+    """Whether step n's notebook has a widget (its carrying cell imports ipywidgets then)."""
+    return WIDGET in CELLS.get(n, [])
 
 
 def added(n, cells):
