@@ -202,3 +202,19 @@ def test_the_pictures_reach_the_student_notebooks():
         lesson = [c.id for c in notebooks.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
         student = [c.id for c in exercises.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
         assert lesson == student and len(lesson) >= 3
+
+
+def test_the_widget_redraws_for_a_new_prefix_and_says_a_bad_one_in_one_line(capsys):
+    g, _ = quick(5)
+    box = pictures.play(g, "ma", n=2)
+    text, heat = box.children[0].children
+    assert (text.value, heat.value) == ("ma", 0.5)
+    text.value = "em"  # outside a kernel the Output widget captures nothing: the lines reach stdout
+    heat.value = 1.0
+    text.value = "e1"
+    printed = capsys.readouterr().out
+    assert "--- 2 names starting with 'em', temperature 0.5, seed 42 ---" in printed
+    assert "--- 2 names starting with 'em', temperature 1, seed 42 ---" in printed
+    assert printed.rstrip().endswith(
+        "is not in the vocabulary of data/names.txt (a-z): the model has never seen it"
+    )

@@ -36,7 +36,7 @@ NO_WIDGETS = (
 )
 LOSS = re.compile(r"step +(\d+) / +\d+ \| loss (\d+\.\d+)$")
 LOSSES = []  # the loss lines of the last training cell run, kept by record() for loss_curve()
-DPI = 80  # small PNGs: the committed notebooks stay clean, an executed one stays light
+DPI = 80  # small PNGs: an executed notebook (the site's, a learner's saved one) stays light
 
 
 class Picture:
@@ -475,8 +475,8 @@ def next_chars(g, prefix="", k=10, temperature=None):
 
 
 def play(g, prefix="ma", temperature=None, n=5):
-    """A prefix box and a temperature slider: the next characters' bars and n names, redrawn on each change
-    (ipywidgets); without ipywidgets, one line."""
+    """A prefix box and a temperature slider over the next characters' bars and n names, redrawn on each
+    change (ipywidgets): returned, so that the cell shows it; without ipywidgets, one line."""
     try:
         import ipywidgets as widgets
         from IPython.display import display
@@ -504,7 +504,7 @@ def play(g, prefix="ma", temperature=None, n=5):
     text.observe(update, "value")
     heat.observe(update, "value")
     update()
-    display(widgets.VBox([widgets.HBox([text, heat]), out]))
+    return widgets.VBox([widgets.HBox([text, heat]), out])
 
 
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
