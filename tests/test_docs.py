@@ -318,3 +318,14 @@ def test_the_ladder_teachers_and_windows_pages(site):
     assert "PowerShell" in text_of((site / "windows.html").read_text(encoding="utf-8"))
     start = text_of((site / "start.html").read_text(encoding="utf-8"))
     assert all(command in start for command in ("make step0", "make test", "NUM_STEPS=50", "make diff3"))
+
+
+@pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
+def test_a_lesson_page_shows_the_pictures_of_its_run(site, n):
+    """Each picture cell of the lesson (tools/generate/picture_cells.py) as an image drawn at build time."""
+    text = (site / "steps" / f"train{n}.html").read_text(encoding="utf-8")
+    pictures = [c for c in json.loads(lesson(n))["cells"] if c["id"].endswith("-picture")]
+    images = re.findall(r'<img[^>]+src="(\.\./_images/[0-9a-f]+\.png)"', text)
+    assert pictures and len(images) == len(pictures), (len(images), len(pictures))
+    assert all((site / "steps" / image).resolve().is_file() for image in images)
+    assert "jupyter-widgets" not in text and "pictures.record" not in text  # no widget, no carried code
