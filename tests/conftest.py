@@ -14,7 +14,7 @@ SHARED_RUNS = {
     "lesson_notebook": (
         "::TestEveryStep::test_notebook_runs_in_quick_mode",
         "tests/test_docs.py::",
-        "tests/test_pictures.py::test_the_lesson_notebook_draws_its_own_run",
+        "::TestEveryStep::test_notebook_draws_its_pictures_from_its_run",
     ),
     "quick 1 2": ("tests/test_train1.py::", "tests/test_train2.py::"),
     "quick 3 4": ("tests/test_train3.py::", "tests/test_train4.py::"),

@@ -4,7 +4,7 @@ identities that hold whatever the run (tests/test_pictures.py, tests/test_exerci
 import math
 import re
 
-from tools import steprun
+from tools import pictures, sampling, steprun
 
 
 def drawn(nb):
@@ -24,9 +24,10 @@ def printed_by(nb):
     return steprun.parse(text, strict=False), text
 
 
-def check_pictures(nb, n):
+def check_pictures(nb, n, g=None):
     """Every picture of an executed notebook of step n against the values the run printed, and the
-    identities that hold whatever the run: what a test of an executed lesson or student notebook calls."""
+    identities that hold whatever the run: what a test of an executed lesson or student notebook calls.
+    With g, the globals of the same run made in this process: each picture's numbers are its values too."""
     shown, (printed, _) = drawn(nb), printed_by(nb)
     ids = [cell.id for cell in nb.cells if cell.id.endswith("-picture")]
     assert ids and sorted(shown) == sorted(ids), (ids, sorted(shown))
@@ -83,3 +84,20 @@ def check_pictures(nb, n):
     (play,) = [cell for cell in nb.cells if cell.id.endswith("-names")]
     names = re.findall(r"^  sample +\d+: (.*)$", "".join(o.get("text", "") for o in play.outputs), re.M)
     assert len(names) == 5 and all(name.startswith("ma") for name in names), names
+    if g is None:
+        return
+    if n == 0:
+        assert by_kind["counts"]["counts"] == g["counts"]
+    if n == 1:
+        assert by_kind["gradcheck"]["numerical"] == g["grad_n"]
+        assert by_kind["gradcheck"]["analytic"] == g["grad_a"][:: g["every"]]
+    for kind in ("attention", "heads"):
+        if kind in by_kind:
+            _, weights = pictures.attention_weights(g, "emma")
+            assert [head["weights"] for head in by_kind[kind]["heads"]] == list(weights.values())
+    if "wte" in by_kind:
+        assert (
+            by_kind["wte"]["points"]
+            == pictures.project_2d([[p.data for p in r] for r in g["state_dict"]["wte"]])[0]
+        )
+    assert by_kind["next"]["top"][0]["rows"] == [list(row) for row in sampling.top_next(g, "emm", 10)]

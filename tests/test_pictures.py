@@ -2,6 +2,7 @@
 back from what it drew), a blank still to fill in or a kernel without matplotlib is one line, and the
 trained model can be played with (tools/sampling.py) from a notebook."""
 
+import functools
 import math
 
 import nbformat
@@ -10,24 +11,23 @@ import pytest
 from tools import pictures, sampling, steprun
 from tools.exercises import student as exercises
 from tools.generate import notebooks
+from tools.project import QUICK
 
-from picturecheck import check_pictures, drawn, printed_by
+from picturecheck import printed_by
 from stepkit import ROOT, environment, execute, execute_notebook, notebook_error, step_numbers
-from steptests import QUICK_NOTEBOOK, lesson_notebook, quick
+from steptests import QUICK_NOTEBOOK
 
 STEPS = step_numbers()
 
 
-@pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
-def test_the_lesson_notebook_draws_its_own_run(n):
-    nb, _ = lesson_notebook(n)
-    check_pictures(nb, n)
-    if n == 0:  # the table is the run's own: the same run in this process has the same counts
-        g, _ = execute(0, **QUICK_NOTEBOOK)
-        assert drawn(nb)["train0-09-counts-picture"]["data"]["counts"] == g["counts"]
-
-
 # --- the pictures of a run in this process ----------------------------------------------------------
+
+
+@functools.cache
+def ran(n):
+    """(globals, output) of a one-step run of step n: the pictures read its values, not trained weights (the
+    executed lesson notebooks are checked by every step's tests: tests/steptests.py)."""
+    return execute(n, **QUICK["code"])
 
 
 def recorded(out):
@@ -37,7 +37,7 @@ def recorded(out):
 
 
 def test_the_count_table_is_the_table_and_a_cell_is_a_count():
-    g, out = quick(0)
+    g, out = ran(0)
     data = pictures.count_table(g).data
     a, n = data["labels"].index("a"), data["labels"].index("n")
     assert data["counts"][a][n] == g["counts"][g["chars"].index("a")][g["chars"].index("n")]
@@ -45,7 +45,7 @@ def test_the_count_table_is_the_table_and_a_cell_is_a_count():
 
 
 def test_the_loss_curve_is_what_the_training_cell_printed():
-    g, out = quick(0)
+    g, out = ran(0)
     recorded(out)
     data = pictures.loss_curve(g).data
     assert data["losses"] == steprun.parse(out).losses and data["ln_V"] == math.log(27)
@@ -64,7 +64,7 @@ def test_the_recording_print_prints_as_print_does(capsys):
 
 @pytest.mark.parametrize("n", [3, 4])
 def test_attention_rows_sum_to_one_and_the_future_is_zero(n):
-    g, _ = quick(n)
+    g, _ = ran(n)
     before = g["gpt"].__globals__["softmax"]
     data = pictures.attention(g, "olivia").data
     assert g["gpt"].__globals__["softmax"] is before  # put back
@@ -87,7 +87,7 @@ def test_the_embeddings_are_projected_on_their_two_main_directions():
 
 
 def test_the_graph_is_a_times_b_plus_a_with_its_grads():
-    g, _ = quick(2)
+    g, _ = ran(2)
     data = pictures.graph(g, 3.0, 4.0).data
     assert data["nodes"]["a"] == {"data": 3.0, "grad": 5.0}  # d(ab + a)/da = b + 1: both uses of a
     assert data["nodes"]["b"] == {"data": 4.0, "grad": 3.0}
@@ -97,7 +97,7 @@ def test_the_graph_is_a_times_b_plus_a_with_its_grads():
 
 
 def test_sgd_starts_where_adam_did_and_the_trained_weights_are_put_back():
-    env, out = quick(5)
+    env, out = ran(5)
     g = dict(env)
     g["start"] = [0.01 * (i % 7 - 3) for i in range(len(g["params"]))]
     trained = [p.data for p in g["params"]]
@@ -118,7 +118,7 @@ def one_line(call):
 
 
 def test_a_blank_still_to_fill_in_is_one_line():
-    g, _ = quick(0)
+    g, _ = ran(0)
 
     def probabilities(row):
         raise NotImplementedError("one probability per count in row")
@@ -170,7 +170,7 @@ def test_without_matplotlib_or_ipywidgets_a_picture_is_one_line_and_the_rest_run
 
 
 def test_names_print_in_the_steps_format_and_a_bad_prefix_is_one_line(capsys):
-    g, _ = quick(3)
+    g, _ = ran(3)
     sampling.names(g, "ma", temperature=0.8, n=3)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "--- 3 names starting with 'ma', temperature 0.8, seed 42 ---"
@@ -183,7 +183,7 @@ def test_names_print_in_the_steps_format_and_a_bad_prefix_is_one_line(capsys):
 
 
 def test_next_characters_of_train0_are_those_of_the_last_character():
-    g, _ = quick(0)
+    g, _ = ran(0)
     first, last = pictures.next_chars(g, "emm", k=27).data["top"]
     assert first["rows"] == last["rows"] and last["prefix"] == "m"
     assert [tuple(row) for row in first["rows"]] == sampling.top_next(g, "m", 27)
@@ -205,7 +205,7 @@ def test_the_pictures_reach_the_student_notebooks():
 
 
 def test_the_widget_redraws_for_a_new_prefix_and_says_a_bad_one_in_one_line(capsys):
-    g, _ = quick(5)
+    g, _ = ran(5)
     box = pictures.play(g, "ma", n=2)
     text, heat = box.children[0].children
     assert (text.value, heat.value) == ("ma", 0.5)

@@ -17,7 +17,8 @@ TRAINING = "for step in range(STOP_AFTER)"
 SAMPLING = "--- inference"
 LOSS = (
     "The losses printed above, step by step, and the dashed line of a uniform guess: a model that gives "
-    "each of the V tokens 1/V has loss ln V (V = `vocab_size`). Every step starts near it."
+    "each of the V tokens 1/V has loss ln V (V = `vocab_size`). An untrained model guesses about that "
+    "evenly, so the first loss of every lesson is near the line."
 )
 
 
@@ -55,7 +56,7 @@ ATTENTION = (
     "it is 0: the key/value cache holds only the past, which is why the model needs no mask."
 )
 EMBEDDINGS = (
-    "The 27 rows of `wte`, one per token, projected onto the two directions along which they differ most "
+    "The rows of `wte`, one per token, projected onto the two directions along which they differ most "
     "(PCA): tokens the model treats alike end up close together (vowels in red). After a short run they "
     "are still mostly where the random start put them."
 )
