@@ -11,7 +11,11 @@ from stepkit import KNOBS, OFFLINE_URL
 # (Not xdist_group marks: xdist hands their group to its scheduler by rewriting the node id, which has
 # no effect with pytest 9.2, so they would silently group nothing.)
 SHARED_RUNS = {
-    "lesson_notebook": ("::TestEveryStep::test_notebook_runs_in_quick_mode", "tests/test_docs.py::"),
+    "lesson_notebook": (
+        "::TestEveryStep::test_notebook_runs_in_quick_mode",
+        "tests/test_docs.py::",
+        "::TestEveryStep::test_notebook_draws_its_pictures_from_its_run",
+    ),
     "quick 1 2": ("tests/test_train1.py::", "tests/test_train2.py::"),
     "quick 3 4": ("tests/test_train3.py::", "tests/test_train4.py::"),
     "quick 5": ("tests/test_train5.py::",),

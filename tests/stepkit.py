@@ -81,9 +81,9 @@ def write(path, text, newline="\n"):
     return path
 
 
-def execute_notebook(nb, cwd, env):
+def execute_notebook(nb, cwd, env, allow_errors=False):
     """Execute a notebook (in place) in a fresh kernel whose current folder is cwd, with env; raise what
-    nbclient raises (CellExecutionError for a cell that failed).
+    nbclient raises (CellExecutionError for a cell that failed; with allow_errors, every cell runs).
 
     Where it can (not on Windows) the kernel talks over Unix sockets in a folder of its own, not TCP:
     free ports picked at the same moment by two test processes (pytest-xdist's workers) can be the
@@ -101,6 +101,7 @@ def execute_notebook(nb, cwd, env):
             timeout=300,
             kernel_name="python3",
             record_timing=False,
+            allow_errors=allow_errors,
             config=config,
             resources={"metadata": {"path": str(cwd)}},
         )

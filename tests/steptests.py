@@ -21,6 +21,7 @@ from tools.generate import setup_cell as standalone
 from tools.project import QUICK, kv_cache
 
 from gradcheck import check_value_params
+from picturecheck import check_pictures
 from stepkit import execute, losses, run, run_notebook, samples
 
 K = int(QUICK["test"]["STOP_AFTER"])  # a quick run: gradients checked after K updates, not on the init
@@ -172,8 +173,8 @@ class EveryStep:
         }  # their values: tests/test_kernel_metadata.py
         for cell in (
             nb.cells
-        ):  # the setup cell of tools/generate/setup_cell.py is collapsed; nothing else has metadata
-            assert cell.metadata == (standalone.HIDDEN if cell.id == f"train{self.n}-setup" else {})
+        ):  # the setup cells of tools/generate/setup_cell.py are collapsed; nothing else has metadata
+            assert cell.metadata == (standalone.HIDDEN if cell.id.endswith("-setup") else {})
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
 
@@ -182,3 +183,9 @@ class EveryStep:
         assert "num docs: 32033" in out
         assert "step    1 /    3 | loss" in out and "step    3 /    3 | loss" in out
         assert len(samples(out)) == int(QUICK_NOTEBOOK["NUM_SAMPLES"]), out
+
+    def test_notebook_draws_its_pictures_from_its_run(self):
+        """Each picture of the executed lesson notebook against what the run printed and, drawn again, against
+        the same run made in this process (the run is seeded: the same values)."""
+        nb, _ = lesson_notebook(self.n)
+        check_pictures(nb, self.n, execute(self.n, **QUICK_NOTEBOOK)[0])

@@ -100,7 +100,8 @@ def test_a_lesson_page_leaves_the_setup_cell_out_and_starts_with_its_header(n):
     nb = json.loads(ext.edit_lesson(before, n, STEPS, "## What next\n"))
     assert lesson(n) == before  # the committed notebook is only read
     setup = [c for c in nb["cells"] if c["id"].endswith("-setup")]
-    assert len(setup) == 1 and "remove-cell" in setup[0]["metadata"]["tags"]
+    assert [c["id"] for c in setup] == [f"train{n}-setup", f"train{n}-pictures-setup"]  # the code carried
+    assert all("remove-cell" in c["metadata"]["tags"] for c in setup)
     assert all("remove-cell" not in c["metadata"].get("tags", []) for c in nb["cells"] if c not in setup)
     assert nb["cells"][0]["source"] == json.loads(before)["cells"][0]["source"]  # the title and the idea
     assert nb["cells"][1]["source"] == f"```{{lesson}} {n}\n```"
@@ -317,3 +318,14 @@ def test_the_ladder_teachers_and_windows_pages(site):
     assert "PowerShell" in text_of((site / "windows.html").read_text(encoding="utf-8"))
     start = text_of((site / "start.html").read_text(encoding="utf-8"))
     assert all(command in start for command in ("make step0", "make test", "NUM_STEPS=50", "make diff3"))
+
+
+@pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
+def test_a_lesson_page_shows_the_pictures_of_its_run(site, n):
+    """Each picture cell of the lesson (tools/generate/picture_cells.py) as an image drawn at build time."""
+    text = (site / "steps" / f"train{n}.html").read_text(encoding="utf-8")
+    pictures = [c for c in json.loads(lesson(n))["cells"] if c["id"].endswith("-picture")]
+    images = re.findall(r'<img[^>]+src="(\.\./_images/[0-9a-f]+\.png)"', text)
+    assert pictures and len(images) == len(pictures), (len(images), len(pictures))
+    assert all((site / "steps" / image).resolve().is_file() for image in images)
+    assert "jupyter-widgets" not in text and "pictures.record" not in text  # no widget, no carried code

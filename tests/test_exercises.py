@@ -25,6 +25,7 @@ import pytest
 from tools.exercises import student as exercises
 from tools.generate import notebooks
 
+from picturecheck import check_pictures
 from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
 
 STEPS = step_numbers()
@@ -412,7 +413,7 @@ def test_committed_student_notebook_is_exactly_what_the_step_generates(n):
     nbformat.validate(nb)
     assert all(cell.get("outputs", []) == [] for cell in nb.cells)
     assert all(
-        cell.metadata == (exercises.standalone.HIDDEN if cell.id == f"train{n}-setup" else {})
+        cell.metadata == (exercises.standalone.HIDDEN if cell.id.endswith("-setup") else {})
         for cell in nb.cells
     )
     assert "### BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "# HINT:" not in path.read_text(
@@ -514,6 +515,7 @@ def test_filled_in_notebook_passes_every_check(n, tmp_path):
         assert printed(cell).startswith("✓ ") and printed(cell).count("\n") == 1, printed(cell)
     out = "".join(printed(cell) for cell in nb.cells if cell.cell_type == "code")
     assert "step    2 /    2 | loss" in out and "sample  1:" in out
+    check_pictures(nb, n)  # the pictures reach the student too, drawn from this run
     # the checks leave no trace: the run prints what the step itself prints
     assert (losses(out), samples(out)) == (lambda lesson: (losses(lesson), samples(lesson)))(
         execute(n, **NOTEBOOK_KNOBS)[1]

@@ -23,6 +23,11 @@ import re
 import sys
 from pathlib import Path
 
+try:  # the shape of a step's key/value cache is tools/sampling.py's, which a notebook carries alone
+    from .sampling import kv_cache  # noqa: F401  (the tools and tests import it from here)
+except ImportError:
+    from sampling import kv_cache  # noqa: F401
+
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 STEPS = ROOT / "steps"
@@ -73,13 +78,6 @@ def reference_log():
 def without_knobs(env, keep=()):
     """A copy of an environment (dict) with no knob in it but those in `keep`: a run with the defaults."""
     return {k: v for k, v in env.items() if k not in KNOBS or k in keep}
-
-
-def kv_cache(step_globals):
-    """An empty key/value cache for a step's gpt(token, pos, keys, values): one list of keys and one
-    of values per layer in the steps with layers (N_LAYER, steps 4+), a single flat pair in step 3."""
-    layers = step_globals.get("N_LAYER")
-    return ([[] for _ in range(layers)], [[] for _ in range(layers)]) if layers else ([], [])
 
 
 # --- command lines ---------------------------------------------------------------------------------

@@ -19,19 +19,14 @@ default here), and a temperature T raises them to the power 1/T and renormalises
 as dividing logits by T. The names come from a random.Random(SEED) of their own (default 42), so the
 same call prints the same names.
 
-A notebook can do the same after a step's cells have run (tools/ on sys.path):
-    from sample import sample, top_next
-    sample(globals(), "ma", temperature=0.8, n=10)    # ['maria', …]
-    top_next(globals(), "mar", k=5)                   # [('i', 0.41), …, ('', 0.05)]: '' is the end
+The sampling itself is tools/sampling.py's, which a lesson notebook carries and calls after training.
 """
 
 import hashlib
 import io
-import itertools
 import json
 import math
 import os
-import random
 import sys
 import time
 from argparse import ArgumentTypeError
@@ -45,11 +40,19 @@ try:  # part of the tools package (python3 -m tools.X, the workshop, the tests),
         QUICK,
         ROOT,
         command_line,
-        kv_cache,
         positive_int,
         run_main,
         step_numbers,
         step_path,
+    )
+    from .sampling import (  # noqa: F401  (next_probabilities: the tests call it from here)
+        END,
+        SampleError,
+        as_read,
+        default_temperature,
+        next_probabilities,
+        sample,
+        top_next,
     )
 except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
     import dataset
@@ -60,129 +63,24 @@ except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
         QUICK,
         ROOT,
         command_line,
-        kv_cache,
         positive_int,
         run_main,
         step_numbers,
         step_path,
     )
+    from sampling import (  # noqa: F401  (next_probabilities: the tests call it from here)
+        END,
+        SampleError,
+        as_read,
+        default_temperature,
+        next_probabilities,
+        sample,
+        top_next,
+    )
 
 CACHE = BUILD / "sample"
-END = ""  # what top_next() calls BOS: nothing more, the name ends here
 CHEAP = QUICK["code"]  # a run for the code, not for the weights
 FORMAT = 1  # of the cache files: a new one retrains
-
-
-class SampleError(Exception):
-    """What the user asked for cannot be done; the message is the one line we print."""
-
-
-# --- what a notebook calls, on a step's globals ----------------------------------------------------
-
-
-def default_temperature(g):
-    return g.get("temperature", 1.0)  # train0 has none: it samples from its probabilities as they are
-
-
-def reader(g, temperature=None):
-    """feed(token) -> the probabilities of the next token, for one name from its start: each call feeds
-    the next token (in steps 3-5 through the key/value cache, at the next position)."""
-    t = default_temperature(g) if temperature is None else temperature
-    if "counts" in g:  # train0: a row of its table; p**(1/t) is softmax(logits / t) for p = softmax(logits)
-
-        def feed(token):
-            probs = g["probabilities"](g["counts"][token])
-            if t == 1:
-                return probs
-            top = max(probs)  # scaled first, so that a small t cannot make every power 0
-            powered = [(p / top) ** (1 / t) for p in probs]
-            return [p / sum(powered) for p in powered]
-
-        return feed
-    if "gpt" in g:
-        keys, values = kv_cache(g)
-        positions = itertools.count()
-
-        def logits_of(token):
-            return g["gpt"](token, next(positions), keys, values)
-    else:
-        logits_of = g["model"]
-
-    def feed(token):  # the steps' own sampling line, with floats out of their Values
-        return [getattr(p, "data", p) for p in g["softmax"]([logit / t for logit in logits_of(token)])]
-
-    return feed
-
-
-def vocabulary(chars):
-    """The characters, with runs written as ranges: 'a-z' for names.txt."""
-    parts, run = [], []
-    for ch in chars + [None]:
-        if run and (ch is None or ord(ch) != ord(run[-1]) + 1):
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else "".join(run))
-            run = []
-        if ch is not None:
-            run.append(ch)
-    text = " ".join(parts)
-    return text if len(text) <= 60 else f"{text[:57]}… ({len(chars)} characters)"
-
-
-def as_read(g, text):
-    """A prefix as the model reads it: upper case lowered when the vocabulary has none (names.txt is a-z);
-    a character it has never seen, or a prefix as long as the longest name, is a SampleError."""
-    chars = g["chars"]
-    if any(ch not in chars for ch in text) and not any(ch.isupper() for ch in chars):
-        text = text.lower()
-    for ch in text:
-        if ch not in chars:
-            raise SampleError(
-                f"{ch!r} is not in the vocabulary of {shown(g.get('path', 'the dataset'))} "
-                f"({vocabulary(chars)}): the model has never seen it"
-            )
-    if len(text) >= g["BLOCK_SIZE"]:
-        raise SampleError(
-            f"{text!r} has {len(text)} characters: names are at most BLOCK_SIZE = "
-            f"{g['BLOCK_SIZE']} long, so a prefix may have {g['BLOCK_SIZE'] - 1}"
-        )
-    return text
-
-
-def encode(g, text):
-    return [g["chars"].index(ch) for ch in as_read(g, text)]
-
-
-def next_probabilities(g, prefix="", temperature=None):
-    """The probabilities of every token right after BOS + prefix."""
-    feed = reader(g, temperature)
-    probs = feed(g["BOS"])
-    for token in encode(g, prefix):
-        probs = feed(token)
-    return probs
-
-
-def top_next(g, prefix="", k=10, temperature=None):
-    """The k likeliest next characters after `prefix`, likeliest first: [(char, probability)]; END ('')
-    is BOS, the name ends here. At the step's own temperature unless one is given."""
-    probs = next_probabilities(g, prefix, temperature)
-    order = sorted(range(len(probs)), key=lambda token: -probs[token])[:k]
-    return [(END if token == g["BOS"] else g["chars"][token], probs[token]) for token in order]
-
-
-def sample(g, prompt="", temperature=None, n=20, seed=42):
-    """n names that start with `prompt`: the step's sampling loop, with the prompt's tokens fed first
-    instead of drawn, and a random.Random(seed) of its own."""
-    rng, forced, names = random.Random(seed), encode(g, prompt), []
-    for _ in range(n):
-        feed, token, name = reader(g, temperature), g["BOS"], []
-        for pos in range(g["BLOCK_SIZE"]):
-            probs = feed(token)
-            drawn = pos >= len(forced)
-            token = rng.choices(range(g["vocab_size"]), weights=probs)[0] if drawn else forced[pos]
-            if token == g["BOS"]:
-                break
-            name.append(g["chars"][token])
-        names.append("".join(name))
-    return names
 
 
 # --- training once, and the weights kept ------------------------------------------------------------

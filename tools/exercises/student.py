@@ -594,10 +594,12 @@ def notebook(n, teacher=False):
             f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}"
         )
     setup = standalone.cell(standalone.source(n, before=TO_NOTEBOOKS), f"train{n}-setup")
+    pictures = standalone.pictures_cell(n)
     head = [
         cells[0],
         new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
         nbgrader(setup, "readonly") if teacher else setup,
+        nbgrader(pictures, "readonly") if teacher else pictures,
         new_code_cell(QUICK, id=f"train{n}-quick"),
     ]
     nb = nbformat.v4.new_notebook(cells=head + cells[1:], metadata=lesson.metadata)

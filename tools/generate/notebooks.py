@@ -22,12 +22,14 @@ import sys
 
 from .. import project
 from ..project import ROOT, command_line, pinned_environment, run_main
+from . import picture_cells
 from . import setup_cell as standalone
 from .kernel_metadata import KERNELSPEC, LANGUAGE_INFO, canonical
 
 with pinned_environment():
     import jupytext
     import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell
 
 NOTEBOOKS = ROOT / "notebooks"
 # Cell metadata that only tells jupytext how to write the cell back as a script.
@@ -58,8 +60,10 @@ def relative(path):
 
 
 def notebook(n, setup=True):
-    """steps/trainN.py as a clean notebook object (nbformat 4.5); with setup, the collapsed setup
-    cell of tools/generate/setup_cell.py right under the title, so that the notebook also works alone."""
+    """steps/trainN.py as a clean notebook object (nbformat 4.5), with the pictures and the play cells of
+    tools/generate/picture_cells.py; with setup, the collapsed setup cell of tools/generate/setup_cell.py
+    right under the title, so that the notebook also works alone, and the one that carries the pictures'
+    code after the step's imports."""
     nb = jupytext.reads(step_path(n).read_text(encoding="utf-8"), fmt="py:percent")
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
@@ -69,8 +73,16 @@ def notebook(n, setup=True):
         )
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    extra = picture_cells.added(n, nb.cells)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        cells.append(cell)
+        for id, about, code in extra.get(index, []):
+            cells += [new_markdown_cell(about, id=f"{id}-about"), new_code_cell(code, id=id)]
+    nb.cells = cells
     if setup:
         nb.cells.insert(1, standalone.lesson_cell(n))
+        nb.cells.insert(3, standalone.pictures_cell(n))  # after the step's imports: the first three stay
     return nb
 
 

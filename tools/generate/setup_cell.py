@@ -124,6 +124,30 @@ def lesson_cell(n):
     return cell(source(), f"train{n}-setup")
 
 
+PICTURES = (("sampling", TOOLS / "sampling.py"), ("pictures", TOOLS / "pictures.py"))
+
+
+def pictures_cell(n):
+    """The collapsed cell that carries tools/sampling.py and tools/pictures.py, which the pictures and the
+    play cells call (a cell of its own: the setup cell stays short), run after the setup cell."""
+    from .picture_cells import uses_widgets
+
+    loads = "\n".join(embedded(name, path) for name, path in PICTURES)
+    packages = "matplotlib, ipywidgets" if uses_widgets(n) else "matplotlib"
+    code = f"""\
+# @title Pictures: run this cell too (it is generated; nothing to change here)
+# It carries the code that draws the pictures under the lesson's cells (matplotlib: without it they say
+# how to install it) and samples the trained model at the end. `print` keeps the loss lines the training
+# cell prints, for the loss curve.
+try:  # imported here too: JupyterLite loads the packages that a cell's own code imports
+    import {packages}
+except ImportError:
+    pass  # each picture says how to install what it needs
+{loads}
+print = pictures.record(print)"""
+    return cell(code, f"train{n}-pictures-setup")
+
+
 if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
     sys.stderr.write(
         "error: tools/generate/setup_cell.py is a library, not a command: "

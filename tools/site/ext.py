@@ -1,9 +1,9 @@
 """The course site's own pieces, as a Sphinx extension (docs/conf.py loads it): only what no library does.
 
 - A lesson (steps/trainN.ipynb, staged from notebooks/) is changed as it is read, never on disk: its
-  setup cell is tagged remove-cell (it still runs: the lesson needs it), and after the title come the
-  buttons into the site's JupyterLite, the links to the sources and the side-by-side diff from the step
-  before; the last step ends with docs/next.md.
+  setup cells are tagged remove-cell (they still run: the lesson needs them), its widget is left out, and
+  after the title come the buttons into the site's JupyterLite, the links to the sources and the
+  side-by-side diff from the step before; the last step ends with docs/next.md.
 - ```{stepdiff} N```: the code-only diff train{N-1} -> train{N} (difflib.HtmlDiff), the files' line numbers.
 - ```{ladder}```: docs/results/ladder.json as tools/measure/ladder.py writes it for ladder.md, relinked.
 - No stylesheet from elsewhere (jupyterlite-sphinx asks for a web font), and after the build
@@ -28,6 +28,10 @@ from ..project import RESULTS, step_numbers
 
 LITE = "lite"  # where jupyterlite-sphinx puts the JupyterLite site, from the site's root
 SETUP = "-setup"  # the generated setup cell's id ends so (tools/generate/setup_cell.py)
+WIDGET = (
+    "-widget",
+    "-widget-about",
+)  # the ipywidgets cell and its Markdown (tools/generate/picture_cells.py)
 
 
 def lite_link(depth, path):
@@ -70,6 +74,8 @@ def markdown_cell(n, i, text):
 def edit_lesson(text, n, steps, next_text):
     """The lesson notebook as the site shows it (JSON in, JSON out; see the module doc)."""
     nb = json.loads(text)
+    # A static page cannot run a widget: its saved state would bring random ids and scripts from elsewhere.
+    nb["cells"] = [cell for cell in nb["cells"] if not cell.get("id", "").endswith(WIDGET)]
     for cell in nb["cells"]:
         if cell.get("id", "").endswith(SETUP):
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
