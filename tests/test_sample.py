@@ -19,7 +19,7 @@ SMALL = {"NUM_STEPS": 5, "N_EMBD": 4}  # train0 has no N_EMBD: it leaves it alon
 SETTINGS = ("PROMPT", "TEMPERATURE", "TOP", "SEED")  # the tool's own variables: none left over from the shell
 ROW = re.compile(r"  ('.'|end)  (\d\.\d{4})")
 # A notebook's functions on a model trained a little: 5 steps of a 5-step schedule, so that train1 checks
-# 16 gradients, not all 3,184 (its own tests do that, on quick(1))
+# 16 gradients, not all 3,184 (tests/test_train1.py checks them all)
 TRAINED = {"NUM_STEPS": 5, "NUM_SAMPLES": 1}
 ALL_STEPS = pytest.mark.parametrize("n", step_numbers(), ids=lambda n: f"train{n}")
 
