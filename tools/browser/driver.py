@@ -36,6 +36,9 @@ the notebook in the tab on show:
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
 
+The command line every proof of a built site shares: command(doc, file, site, shots, step) (--site,
+--shots, the step it runs) and playwright_error(fallback), what its main() catches as one line.
+
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
 """
@@ -68,6 +71,34 @@ FLAGS = [
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=127.0.0.1;localhost;[::1]",
 ]
+
+
+def command(doc, file, site, shots, step):
+    """A proof's command line: --site, the built site; --shots, where its screenshots go; and the step
+    it runs, `step` = (option, default, what it is)."""
+    from ..project import ROOT, command_line, step_numbers  # (run by path, this file says what it is)
+
+    parser = command_line(doc, file)
+    shown = {path: os.path.relpath(path, ROOT) for path in (site, shots)}
+    parser.add_argument("--site", default=str(site), help=f"the built site (default {shown[site]})")
+    parser.add_argument(
+        "--shots", default=str(shots), help=f"where its screenshots go (default {shown[shots]})"
+    )
+    option, default, what = step
+    parser.add_argument(
+        option, type=int, choices=step_numbers(), default=default, help=f"{what} (default {default})"
+    )
+    return parser
+
+
+def playwright_error(fallback):
+    """playwright's Error (a timeout, say), which a proof shows as one line, not a traceback; without
+    playwright, `fallback` (the proof says what is missing)."""
+    try:
+        from playwright.sync_api import Error
+    except ImportError:
+        return fallback
+    return Error
 
 
 def chromium_path():

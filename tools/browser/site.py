@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
-from ..project import BUILD, ROOT, SITE, command_line, run_main, step_numbers, step_path, without_knobs
+from ..project import BUILD, ROOT, SITE, run_main, step_path, without_knobs
 from . import driver as browser
 
 SHOTS = BUILD / "site-proof"
@@ -183,26 +183,17 @@ def proof(site, shots, lesson):
 
 
 def main(argv=None):
-    parser = command_line(__doc__, __file__)
-    parser.add_argument("--site", default=str(SITE), help="the built site (default build/site)")
-    parser.add_argument(
-        "--shots", default=str(SHOTS), help="where the screenshots go (default build/site-proof)"
+    lesson = ("--lesson", 0, "the lesson run in JupyterLite, at full length")
+    args = browser.command(__doc__, __file__, SITE, SHOTS, lesson).parse_args(argv)
+    failed = (
+        ProofFailed,
+        AssertionError,
+        browser.playwright_error(ProofFailed),
+        subprocess.CalledProcessError,
     )
-    parser.add_argument(
-        "--lesson",
-        type=int,
-        choices=step_numbers(),
-        default=0,
-        help="the lesson run in JupyterLite, at full length (default 0)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback
-    except ImportError:  # proof() says what is missing
-        PlaywrightError = ProofFailed
     try:
         proof(args.site, Path(args.shots), args.lesson)
-    except (ProofFailed, AssertionError, PlaywrightError, subprocess.CalledProcessError) as error:
+    except failed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
