@@ -36,8 +36,9 @@ the notebook in the tab on show:
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
 
-The command line every proof of a built site shares: command(doc, file, site, shots, step) (--site,
---shots, the step it runs) and playwright_error(fallback), what its main() catches as one line.
+What every proof of a built site shares: its command line, command(doc, file, site, shots, step)
+(--site, --shots, the step it runs); begin(site, shots, failed, make), its first checks; and
+playwright_error(fallback), what its main() shows as one line.
 
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
@@ -89,6 +90,20 @@ def command(doc, file, site, shots, step):
         option, type=int, choices=step_numbers(), default=default, help=f"{what} (default {default})"
     )
     return parser
+
+
+def begin(site, shots, failed, make):
+    """What a proof checks and clears first: chromium and playwright here, a built site at `site` (`make`
+    builds it), `shots` with no old screenshot. A problem raises failed(one line); returns Path(site)."""
+    if missing():
+        raise failed(missing())
+    site = Path(site)
+    if not (site / "index.html").is_file():
+        raise failed(f"{site} has no site: run `{make}` first")
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()  # a stale screenshot must not pass for a new one
+    return site
 
 
 def playwright_error(fallback):

@@ -171,14 +171,7 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
 
 def check(site, shots, exercise, quick_steps):
     """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
-    if browser.missing():
-        raise CheckFailed(browser.missing())
-    site = Path(site)
-    if not (site / "index.html").is_file():
-        raise CheckFailed(f"{site} has no site: run `make lite` first")
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()  # a stale screenshot must not pass for a new one
+    site = browser.begin(site, shots, CheckFailed, "make lite")
     lesson = {
         n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)
     }

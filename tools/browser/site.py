@@ -124,14 +124,7 @@ def run_lesson(page, b, root, n, shots):
 
 
 def proof(site, shots, lesson):
-    if browser.missing():
-        raise ProofFailed(browser.missing())
-    site = Path(site)
-    if not (site / "index.html").is_file():
-        raise ProofFailed(f"{site}/index.html is missing: run `make docs` first")
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()  # a stale screenshot must not pass for a new one
+    site = browser.begin(site, shots, ProofFailed, "make docs")
     server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
     with (
         browser.LocalServer(server_cmd, cwd=site) as server,
@@ -194,8 +187,7 @@ def main(argv=None):
     try:
         proof(args.site, Path(args.shots), args.lesson)
     except failed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return f"error: {error}"  # run_main: on stderr, exit status 1
     return 0
 
 
