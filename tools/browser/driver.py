@@ -36,7 +36,7 @@ the notebook in the tab on show:
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
 
-What every proof of a built site shares: its command line, command(doc, file, site, shots, step)
+What every proof of a built site shares: options(parser, site, shots, step), its command line's
 (--site, --shots, the step it runs); begin(site, shots, failed, make), its first checks; and
 playwright_error(fallback), what its main() shows as one line.
 
@@ -74,12 +74,11 @@ FLAGS = [
 ]
 
 
-def command(doc, file, site, shots, step):
-    """A proof's command line: --site, the built site; --shots, where its screenshots go; and the step
-    it runs, `step` = (option, default, what it is)."""
-    from ..project import ROOT, command_line, step_numbers  # (run by path, this file says what it is)
+def options(parser, site, shots, step):
+    """A proof's options, added to its command line: --site, the built site; --shots, where its
+    screenshots go; and the step it runs, `step` = (option, default, what it is). Returns parser."""
+    from ..project import ROOT, step_numbers  # (run by path, this file says what it is)
 
-    parser = command_line(doc, file)
     shown = {path: os.path.relpath(path, ROOT) for path in (site, shots)}
     parser.add_argument("--site", default=str(site), help=f"the built site (default {shown[site]})")
     parser.add_argument(

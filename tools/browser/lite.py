@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import steprun
 from ..lite import build as lite
-from ..project import QUICK, pinned_environment, positive_int, run_main
+from ..project import QUICK, command_line, pinned_environment, positive_int, run_main
 from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
@@ -267,7 +267,7 @@ def check(site, shots, exercise, quick_steps):
 
 def main(argv=None):
     exercise = ("--exercise", 3, "the student notebook to run solved")
-    parser = browser.command(__doc__, __file__, lite.OUT, SHOTS, exercise)
+    parser = browser.options(command_line(__doc__, __file__), lite.OUT, SHOTS, exercise)
     quick = int(QUICK["lite"]["NUM_STEPS"])
     parser.add_argument(
         "--quick-steps",

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
-from ..project import BUILD, ROOT, SITE, run_main, step_path, without_knobs
+from ..project import BUILD, ROOT, SITE, command_line, run_main, step_path, without_knobs
 from . import driver as browser
 
 SHOTS = BUILD / "site-proof"
@@ -177,7 +177,7 @@ def proof(site, shots, lesson):
 
 def main(argv=None):
     lesson = ("--lesson", 0, "the lesson run in JupyterLite, at full length")
-    args = browser.command(__doc__, __file__, SITE, SHOTS, lesson).parse_args(argv)
+    args = browser.options(command_line(__doc__, __file__), SITE, SHOTS, lesson).parse_args(argv)
     failed = (
         ProofFailed,
         AssertionError,
