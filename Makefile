@@ -112,6 +112,17 @@ bench: ##dev time every step: docs/results/bench.* and every figure from them (B
 	$(PYTHON) -m tools.measure.bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory figures
 
+# A delivery channel's venv of its own, for `make VERB`, from its pins; its target is FOLDER/.installed:
+# $(call ROOM_VENV,VERB,FOLDER,REQUIREMENTS,OLDEST PYTHON[,WHY NPM: for a channel that needs npm])
+define ROOM_VENV
+@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(4)".split("."))))' || \
+  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make $(1) needs Python $(4) or newer"; exit 1; }
+$(if $(5),@command -v npm >/dev/null || { echo "error: make $(1) needs npm ($(5)): install Node.js"; exit 1; })
+$(PYTHON) -m venv $(2)
+$(2)/bin/python -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(3))
+touch $(2)/.installed
+endef
+
 # --- the course site (tools/site; own venv .venv-site): Sphinx, myst-nb, jupyterlite-sphinx --------------
 SITE_VENV := .venv-site
 .PHONY: docs docs-proof
@@ -125,13 +136,9 @@ docs-proof: docs browser-deps ##dev build again (same bytes?), then every link, 
 	$(SITE_VENV)/bin/python -m tools.site.build --verify
 	$(VPY) -m tools.browser.site
 
+# Sphinx 8.2 needs Python 3.11.
 $(SITE_VENV)/.installed: tools/site/requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make docs needs Python 3.11 or newer (Sphinx 8.2)"; exit 1; }
-	@command -v npm >/dev/null || { echo "error: make docs needs npm (MathJax and Pyodide come from the npm registry): install Node.js"; exit 1; }
-	$(PYTHON) -m venv $(SITE_VENV)
-	$(SITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/site/requirements.txt
-	touch $@
+	$(call ROOM_VENV,docs,$(SITE_VENV),$<,3.11,MathJax and Pyodide come from the npm registry)
 
 # --- JupyterLab (tools/lab) ----------------------------------------------------------------------------
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8889"
@@ -193,12 +200,7 @@ lite-lock: $(LITE_VENV)/.installed ##dev re-pin tools/lite/lock.json (Pyodide's 
 	$(LITE_VENV)/bin/python -m tools.lite.build --lock
 
 $(LITE_VENV)/.installed: tools/lite/requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-	  { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); make lite needs Python 3.10 or newer"; exit 1; }
-	@command -v npm >/dev/null || { echo "error: make lite needs npm (it fetches Pyodide from the npm registry): install Node.js"; exit 1; }
-	$(PYTHON) -m venv $(LITE_VENV)
-	$(LITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/lite/requirements.txt
-	touch $@
+	$(call ROOM_VENV,lite,$(LITE_VENV),$<,3.10,it fetches Pyodide from the npm registry)
 
 # --- nbgrader (docs/exercises.md): a course folder for the six steps, and the proof that nbgrader
 # itself grades it right. nbgrader is pinned in tools/nbgrader/requirements.txt and lives in a venv of
@@ -214,9 +216,7 @@ grade-proof: $(NBG_VENV)/.installed ##dev nbgrader generate_assignment + autogra
 	$(NBG_VENV)/bin/python -m tools.nbgrader.course --grade-check
 
 $(NBG_VENV)/.installed: requirements.txt tools/nbgrader/requirements.txt
-	$(PYTHON) -m venv $(NBG_VENV)
-	$(NBG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r tools/nbgrader/requirements.txt
-	touch $@
+	$(call ROOM_VENV,nbgrader,$(NBG_VENV),$^,3.10)
 
 # The proofs' and the full-length run's earlier names, kept so that old notes and scripts still work.
 .PHONY: lab-check lite-check docs-check grade-check check-full

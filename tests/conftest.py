@@ -20,6 +20,9 @@ SHARED_RUNS = {
     "quick 3 4": ("tests/test_train3.py::", "tests/test_train4.py::"),
     "quick 5": ("tests/test_train5.py::",),
     "sample": ("tests/test_sample.py::",),  # its own quick runs (NUM_SAMPLES=1), of every step
+    # test_tools.py: both shells' README blocks run the same commands once; both pip tests one venv
+    "readme": ("tests/test_tools.py::test_the_readme_commands_without_make",),
+    "venv": ("tests/test_tools.py::test_building_the_venv_", "tests/test_tools.py::test_another_pip_"),
 }
 
 

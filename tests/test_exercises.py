@@ -13,7 +13,6 @@ import importlib
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -490,17 +489,14 @@ def filled(n):
 
 def run_as_a_student(n, kind, folder):
     """Student notebook n run as a student opens it, in a fresh kernel: "blank" as handed out and
-    "filled" with every blank filled in, from notebooks/exercises/; "elsewhere" as handed out, alone
-    in folder with only names.txt next to it (its checkers are in its setup cell). (nb, error)."""
+    "filled" with every blank filled in, from notebooks/exercises/ (a notebook alone in a folder, its
+    checkers in its setup cell: tests/test_standalone.py). (nb, error)."""
     as_handed_out = environment(NOTEBOOK_KNOBS)
     if (ROOT / "data" / "names.txt").is_file():
         del as_handed_out["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
     nb, env, cwd = nbformat.read(exercises.notebook_path(n), as_version=4), as_handed_out, exercises.EXERCISES
     if kind == "filled":
         nb, env = filled(n), environment(NOTEBOOK_KNOBS)
-    if kind == "elsewhere":
-        shutil.copy(environment({})["DATASET"], folder / "names.txt")
-        env, cwd = {k: v for k, v in as_handed_out.items() if k != "DATASET"}, folder
     return nb, notebook_error(nb, cwd, env)
 
 
@@ -522,7 +518,7 @@ def test_filled_in_notebook_passes_every_check(n, tmp_path):
     )
 
 
-@pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS] + [(0, "elsewhere")])
+@pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS])
 def test_student_notebook_runs_to_its_first_check(n, kind, tmp_path):
     """As handed out, the notebook finds the dataset and the checkers, and runs until a blank is used."""
     from nbclient.exceptions import CellExecutionError

@@ -15,19 +15,13 @@ from tools.generate import kernel_metadata, notebooks
 from stepkit import ROOT
 
 # What JupyterLab 4.6.6 (ipykernel 7.3.0, Python 3.11.7) wrote into every notebook it opened and saved,
-# as make lab-proof saw it. Only "version" depends on the machine.
-LAB_WROTE = {
-    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "language_info": {
-        "codemirror_mode": {"name": "ipython", "version": 3},
-        "file_extension": ".py",
-        "mimetype": "text/x-python",
-        "name": "python",
-        "nbconvert_exporter": "python",
-        "pygments_lexer": "ipython3",
-        "version": "3.11.7",
-    },
-}
+# as make lab-proof saw it: its JSON, kept as text. Only "version" depends on the machine.
+LAB_WROTE = json.loads(
+    '{"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}, '
+    '"language_info": {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py", '
+    '"mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python", '
+    '"pygments_lexer": "ipython3", "version": "3.11.7"}}'
+)
 OTHER_MACHINE = {
     "kernelspec": {"display_name": ".venv (Python 3.13.1)", "language": "python", "name": "python3"},
     "language_info": {"name": "python", "version": "3.13.1"},

@@ -9,9 +9,10 @@ import re
 import pytest
 
 from tools.measure import ladder
+from tools.project import QUICK
 from tools.site import ext as site
 
-from stepkit import ROOT, step_numbers
+from stepkit import ROOT, losses, names_txt, step_numbers
 
 STEPS = step_numbers()
 DOCS = ROOT / "docs" / "results"
@@ -34,6 +35,13 @@ def test_a_quick_ladder_refuses_to_overwrite_the_committed_figures(capsys):
         ladder.main(["--steps", "3"])
     assert "--out" in capsys.readouterr().err
     assert {p: p.stat().st_mtime_ns for p in DOCS.glob("ladder.*")} == before
+
+
+@pytest.mark.parametrize("n", [STEPS[0], 2])  # a float loss, a Value's
+def test_the_recorder_keeps_each_printed_loss_at_full_precision(n):
+    env, out, recorder, _ = ladder.run_step(n, {**QUICK["code"], "DATASET": str(names_txt())})
+    assert len(recorder.losses) == 1 and recorder.printed == losses(out)
+    assert recorder.losses[0] == getattr(env["loss"], "data", env["loss"]) != recorder.printed[0]
 
 
 def test_running_mean():

@@ -32,14 +32,17 @@ def readers(pattern):
     return found
 
 
-def test_every_part_of_a_group_names_test_files_or_a_test_every_step_has():
+def test_every_part_of_a_group_names_test_files_tests_or_a_test_every_step_has():
     files = [f"tests/{path.name}::" for path in TESTS.glob("test_*.py")]
     for parts in conftest.SHARED_RUNS.values():
         for part in parts:
             if part.startswith("::TestEveryStep::"):
                 assert hasattr(EveryStep, part.rsplit("::", 1)[1]), part
-            else:
-                assert any(name.startswith(part) for name in files), part
+            elif part.endswith("::"):
+                assert part in files, part
+            else:  # the start of the name of a test in that file
+                file, test = part.split("::")
+                assert re.search(rf"^def {test}", (ROOT / file).read_text(encoding="utf-8"), re.M), part
 
 
 def test_the_files_that_read_one_quick_run_are_one_group():

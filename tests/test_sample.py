@@ -18,6 +18,9 @@ from steptests import quick
 SMALL = {"NUM_STEPS": 5, "N_EMBD": 4}  # train0 has no N_EMBD: it leaves it alone
 SETTINGS = ("PROMPT", "TEMPERATURE", "TOP", "SEED")  # the tool's own variables: none left over from the shell
 ROW = re.compile(r"  ('.'|end)  (\d\.\d{4})")
+# A notebook's functions on a model trained a little: 5 steps of a 5-step schedule, so that train1 checks
+# 16 gradients, not all 3,184 (tests/test_train1.py checks them all)
+TRAINED = {"NUM_STEPS": 5, "NUM_SAMPLES": 1}
 ALL_STEPS = pytest.mark.parametrize("n", step_numbers(), ids=lambda n: f"train{n}")
 
 
@@ -76,7 +79,7 @@ def rows(out):
 
 @ALL_STEPS
 def test_every_name_starts_with_the_prompt(n):
-    g, _ = quick(n, NUM_SAMPLES=1)
+    g, _ = quick(n, **TRAINED)
     names = sample.sample(g, "ma", n=10)
     assert len(names) == 10 and all(name.startswith("ma") for name in names), names
     assert any(len(name) > 2 for name in names)  # sampled on from the prompt, not just the prompt
@@ -85,13 +88,13 @@ def test_every_name_starts_with_the_prompt(n):
 
 @ALL_STEPS
 def test_a_lower_temperature_makes_the_likeliest_character_likelier(n):
-    g, _ = quick(n, NUM_SAMPLES=1)
+    g, _ = quick(n, **TRAINED)
     tops = [sample.top_next(g, "ma", 1, temperature)[0][1] for temperature in (0.25, 0.5, 1, 2)]
     assert tops == sorted(tops, reverse=True) and len(set(tops)) == 4, tops
 
 
 def test_train0s_temperature_is_a_power_of_its_probabilities():
-    g, _ = quick(0, NUM_SAMPLES=1)
+    g, _ = quick(0, **TRAINED)
     probs = g["probabilities"](g["counts"][g["chars"].index("a")])
     assert sample.next_probabilities(g, "a") == probs  # its own sampling: temperature 1
     squared = [p**2 for p in probs]  # T = 0.5: p**(1/T), renormalised
@@ -100,15 +103,15 @@ def test_train0s_temperature_is_a_power_of_its_probabilities():
 
 
 def test_train0_only_looks_at_the_last_character():
-    g, _ = quick(0, NUM_SAMPLES=1)
+    g, _ = quick(0, **TRAINED)
     after = {prefix: sample.top_next(g, prefix, k=27) for prefix in ("mar", "ber", "r", "ma")}
     assert after["mar"] == after["ber"] == after["r"] != after["ma"]
-    g3, _ = quick(3, NUM_SAMPLES=1)
+    g3, _ = quick(3, **TRAINED)
     assert sample.top_next(g3, "mar", k=27) != sample.top_next(g3, "ber", k=27)  # context: the whole prefix
 
 
 def test_top_next_is_sorted_sums_to_one_and_names_the_end():
-    g, _ = quick(5, NUM_SAMPLES=1)
+    g, _ = quick(5, **TRAINED)
     everything = sample.top_next(g, "ann", k=g["vocab_size"])
     assert [p for _, p in everything] == sorted((p for _, p in everything), reverse=True)
     assert math.isclose(sum(p for _, p in everything), 1, abs_tol=1e-12)
@@ -117,13 +120,13 @@ def test_top_next_is_sorted_sums_to_one_and_names_the_end():
 
 
 def test_the_same_seed_gives_the_same_names():
-    g, _ = quick(3, NUM_SAMPLES=1)
+    g, _ = quick(3, **TRAINED)
     assert sample.sample(g, "", n=8, seed=1) == sample.sample(g, "", n=8, seed=1)
     assert sample.sample(g, "", n=8, seed=1) != sample.sample(g, "", n=8, seed=2)
 
 
 def test_a_prefix_the_model_cannot_read_is_a_sample_error():
-    g, _ = quick(5, NUM_SAMPLES=1)
+    g, _ = quick(5, **TRAINED)
     assert sample.sample(g, "Ma", n=3, seed=0) == sample.sample(g, "ma", n=3, seed=0)  # names.txt is a-z
     with pytest.raises(sample.SampleError, match=r"^'1' is not in the vocabulary of .* \(a-z\)"):
         sample.top_next(g, "m1")

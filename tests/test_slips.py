@@ -2,6 +2,7 @@
 step runs before its lesson): a knob's name mistyped, arguments given to a step, --help, an empty knob, a
 reader that closes the pipe early. And the top of every step stays as short as microgpt's."""
 
+import builtins
 import os
 import subprocess
 import sys
@@ -9,8 +10,9 @@ import sys
 import pytest
 
 from tools import diff
+from tools.project import QUICK
 
-from stepkit import ROOT, STEPS, environment, losses, one_clear_line, run, step_numbers
+from stepkit import ROOT, STEPS, environment, execute, losses, one_clear_line, run, step_numbers
 
 ALL_STEPS = pytest.mark.parametrize("n", step_numbers(), ids=lambda n: f"train{n}")
 
@@ -41,6 +43,23 @@ def test_a_bad_value_stops_the_run_before_it_trains(n):
     result = run(n, NUM_SAMPLES="abc")  # read only at the sampling, checked before training
     one_clear_line(result, "NUM_SAMPLES must be a positive integer, got 'abc'")
     assert result.stdout == ""
+
+
+def test_a_run_reads_the_source_of_no_step_but_its_own(monkeypatch):
+    """prepare() finds the knobs of the step that runs in that step alone (in this process: the file its
+    knob() is from), and every knob's name in tools/project.py."""
+    opened, real = [], builtins.open
+
+    def spy(file, *args, **kwargs):
+        opened.append(os.path.abspath(file) if isinstance(file, (str, os.PathLike)) else file)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    out = execute(3, **QUICK["code"])[1]
+    assert "num docs" in out
+    assert {p for p in opened if str(p).startswith(str(ROOT / "steps"))} == {
+        str(ROOT / "steps" / "train3.py")
+    }
 
 
 @pytest.mark.parametrize(

@@ -532,9 +532,15 @@ def as_posix(line, env):
         if not run_tests.up_to_date():
             pytest.skip("the pinned .venv is not built here (make venv)")
         args += TINY_TEST
-    return line, subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+    key = (tuple(args), tuple(sorted((k, v) for k, v in env.items() if k != "PYTEST_CURRENT_TEST")))
+    if key not in RAN:  # the two shells' blocks run the same commands: each once (one worker: conftest.py)
+        RAN[key] = subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
+    return line, RAN[key]
+
+
+RAN = {}  # as_posix()'s runs: (arguments, environment) -> CompletedProcess
 
 
 @pytest.mark.parametrize("shell", ["powershell", "bat"])
@@ -601,9 +607,25 @@ def test_the_quick_mode_paragraph_says_how_to_clear_a_knob_in_bash():
 # --- building .venv: offline, one line instead of pip's noise ---------------------------------------
 
 
-def dead_index(monkeypatch, tmp_path):
-    """pip pointed at a closed port, with no cache and none of this machine's pip settings: offline."""
-    monkeypatch.setattr(run_tests, "VENV", tmp_path / ".venv")  # never the worktree's own .venv
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    """The folder both tests below build a venv in (never the worktree's own .venv)."""
+    return tmp_path_factory.mktemp("venv") / ".venv"
+
+
+def dead_index(monkeypatch, venv):
+    """pip pointed at a closed port, with no cache and none of this machine's pip settings: offline.
+    A venv the test before made is used again: `-m venv` (ensurepip) takes seconds, and pip's output
+    is what the tests read (the two share a worker: conftest.py)."""
+    monkeypatch.setattr(run_tests, "VENV", venv)
+    if (venv / "pyvenv.cfg").is_file():
+        real = subprocess.run
+
+        def run(command, **options):
+            made = command[1:3] == ["-m", "venv"]
+            return subprocess.CompletedProcess(command, 0) if made else real(command, **options)
+
+        monkeypatch.setattr(run_tests.subprocess, "run", run)
     monkeypatch.setattr(run_tests, "up_to_date", lambda: False)
     for name in [k for k in os.environ if k.startswith("PIP_")]:
         monkeypatch.delenv(name)
@@ -616,20 +638,20 @@ def dead_index(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
 
 
-def test_building_the_venv_offline_says_so_in_one_line(monkeypatch, tmp_path, capfd):
-    dead_index(monkeypatch, tmp_path)
+def test_building_the_venv_offline_says_so_in_one_line(monkeypatch, venv, capfd):
+    dead_index(monkeypatch, venv)
     built = run_tests.BUILT.stat().st_mtime_ns if run_tests.BUILT.exists() else None
     assert run_tests.main(["--venv"]) == 1
     out, err = capfd.readouterr()
     assert out == f"building .venv{os.sep} from requirements.txt (once, from the package index) …\n"
-    assert err == run_tests.offline_error(tmp_path / ".venv") + "\n"  # one line, no pip
+    assert err == run_tests.offline_error(venv) + "\n"  # one line, no pip
     assert err.startswith("error: building .venv needs the package index (pypi.org) once, and it cannot be")
-    assert not (tmp_path / ".venv" / ".installed").exists()
+    assert not (venv / ".installed").exists()
     assert (run_tests.BUILT.stat().st_mtime_ns if run_tests.BUILT.exists() else None) == built
 
 
-def test_another_pip_failure_is_shown_in_full(monkeypatch, tmp_path, capfd):
-    dead_index(monkeypatch, tmp_path)
+def test_another_pip_failure_is_shown_in_full(monkeypatch, venv, tmp_path, capfd):
+    dead_index(monkeypatch, venv)
     bad = write(tmp_path / "requirements.txt", "not a requirement !!\n")
     monkeypatch.setattr(run_tests, "REQUIREMENTS", bad)
     assert run_tests.main(["--venv"]) == 1

@@ -64,8 +64,9 @@ def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
         step_globals, "linear_backward", lambda x, w, dy, dw: right(x, w, [2 * d for d in dy], dw)
     )
     _, wrong = env["analytic_gradient"](tokens)
-    _, numerical = env["numerical_gradient"](tokens, env["params"])
-    assert max(abs(a - b) for a, b in zip(wrong, numerical)) > 1e-3
+    # every 10th parameter, as a quick run's check nudges only some: the doubled gradient is everywhere
+    _, numerical = env["numerical_gradient"](tokens, env["params"][::10])
+    assert max(abs(a - b) for a, b in zip(wrong[::10], numerical)) > 1e-3
 
 
 def test_a_quick_run_checks_every_kth_parameter_of_every_matrix():

@@ -29,35 +29,34 @@ KNOB_LINE = re.compile(r'^\s*\w+ = knob\("(\w+)", ([^)]+)\)\s*(?:#\s*(.*))?$', r
 DATASET_KNOB = ("DATASET", "data/names.txt", "your own file instead, one name per line")
 
 
-def knobs(step=None):
-    """[(name, default, meaning)] of the knobs a step reads (every step's, without `step`), DATASET last."""
-    sources = (
-        [step]
-        if step
-        else sorted(
-            os.path.join(ROOT, "steps", name)
-            for name in os.listdir(os.path.join(ROOT, "steps"))
-            if re.fullmatch(r"train\d+\.py", name)
-        )
-    )
-    found = {}
-    for source in sources:
-        with open(source, encoding="utf-8") as f:
-            for name, default, meaning in KNOB_LINE.findall(f.read()):
-                found.setdefault(name, (name, default.strip(), meaning.strip()))
+def knobs(step):
+    """[(name, default, meaning)] of the knobs the step at path `step` reads (its --help), DATASET last."""
+    with open(step, encoding="utf-8") as f:
+        found = {}
+        for name, default, meaning in KNOB_LINE.findall(f.read()):
+            found.setdefault(name, (name, default.strip(), meaning.strip()))
     return [*found.values(), DATASET_KNOB]
+
+
+def every_knob():
+    """The name of every knob any step reads: tools/project.py's KNOBS (loaded by path, as dataset.py is),
+    so that a run reads no step's source but its own, and that one only for --help."""
+    return runpy.run_path(os.path.join(TOOLS, "project.py"))["KNOBS"]
+
+
+def a_step(path):
+    """The absolute path, if `path` is one of this repository's steps (steps/trainN.py), else None."""
+    path = os.path.abspath(path) if path else ""
+    folder, name = os.path.split(path)
+    return path if folder == os.path.join(ROOT, "steps") and re.fullmatch(r"train\d+\.py", name) else None
 
 
 def step_of(argv, orig_argv):
     """The step this process runs as a script (`python3 steps/train3.py`), or None: a kernel, or a tool
     or test that runs the step in its own process (runpy sets argv[0] to the step, but the interpreter's
     original command line, orig_argv, is still the tool's)."""
-    path = os.path.abspath(argv[0]) if argv else ""
-    if os.path.dirname(path) != os.path.join(ROOT, "steps") or not re.fullmatch(
-        r"train\d+\.py", os.path.basename(path)
-    ):
-        return None
-    return path if orig_argv[-len(argv) :] == argv else None
+    path = a_step(argv[0] if argv else None)
+    return path if path and orig_argv[-len(argv) :] == argv else None
 
 
 def how_to_set(step, name="NUM_STEPS", value="50"):
@@ -98,7 +97,7 @@ def check_arguments(step, args):
     name, _, value = first.lstrip("-").partition("=")
     name = name.upper().replace("-", "_")
     value = value or (args[1] if len(args) > 1 and not args[1].startswith("-") else "")
-    known = {knob for knob, _, _ in knobs()}
+    known = every_knob()
     example = how_to_set(step, name, value or "50") if name in known else how_to_set(step)
     sys.exit(
         f"error: {os.path.relpath(step, ROOT)} takes no arguments (got {first!r}): knobs are "
@@ -106,9 +105,9 @@ def check_arguments(step, args):
     )
 
 
-def check_knob_names(environ=os.environ):
+def check_knob_names(environ=os.environ, known=None):
     """A variable that is nearly a knob's name is a typo: better one line now than a run that ignores it."""
-    known = [name for name, _, _ in knobs()]
+    known = known or every_knob()
     for name in sorted(environ):
         if name in known or name == "NAMES_URL":
             continue
@@ -187,8 +186,13 @@ def prepare(path, knob=None):
         quiet_console()
         check_arguments(step, sys.argv[1:])
     check_knob_names()
-    for name, _, _ in knobs(step)[:-1] if knob else ():  # DATASET, last, is a path
-        knob(name, 1)
+    # the knobs of the step that runs (in a tool or a test: the file its knob() is from); in a kernel,
+    # where the step is cells, not a file, every step's
+    source = step or a_step(getattr(getattr(knob, "__code__", None), "co_filename", None))
+    names = [name for name, _, _ in knobs(source)] if source else every_knob()
+    for name in names if knob else ():
+        if name != "DATASET":  # a path
+            knob(name, 1)
     dataset = runpy.run_path(os.path.join(TOOLS, "dataset.py"))  # by path: tools/ is no package here
     if os.environ.get("DATASET", "").strip():
         problem = own_problem(path, dataset["looks_like_html"])

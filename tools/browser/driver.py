@@ -36,6 +36,10 @@ the notebook in the tab on show:
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
 
+What every proof of a built site shares: options(parser, site, shots, step), its command line's
+(--site, --shots, the step it runs); begin(site, shots, failed, make), its first checks; and
+playwright_error(fallback), what its main() shows as one line.
+
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
 """
@@ -68,6 +72,47 @@ FLAGS = [
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=127.0.0.1;localhost;[::1]",
 ]
+
+
+def options(parser, site, shots, step):
+    """A proof's options, added to its command line: --site, the built site; --shots, where its
+    screenshots go; and the step it runs, `step` = (option, default, what it is). Returns parser."""
+    from ..project import ROOT, step_numbers  # (run by path, this file says what it is)
+
+    shown = {path: os.path.relpath(path, ROOT) for path in (site, shots)}
+    parser.add_argument("--site", default=str(site), help=f"the built site (default {shown[site]})")
+    parser.add_argument(
+        "--shots", default=str(shots), help=f"where its screenshots go (default {shown[shots]})"
+    )
+    option, default, what = step
+    parser.add_argument(
+        option, type=int, choices=step_numbers(), default=default, help=f"{what} (default {default})"
+    )
+    return parser
+
+
+def begin(site, shots, failed, make):
+    """What a proof checks and clears first: chromium and playwright here, a built site at `site` (`make`
+    builds it), `shots` with no old screenshot. A problem raises failed(one line); returns Path(site)."""
+    if missing():
+        raise failed(missing())
+    site = Path(site)
+    if not (site / "index.html").is_file():
+        raise failed(f"{site} has no site: run `{make}` first")
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()  # a stale screenshot must not pass for a new one
+    return site
+
+
+def playwright_error(fallback):
+    """playwright's Error (a timeout, say), which a proof shows as one line, not a traceback; without
+    playwright, `fallback` (the proof says what is missing)."""
+    try:
+        from playwright.sync_api import Error
+    except ImportError:
+        return fallback
+    return Error
 
 
 def chromium_path():

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import steprun
 from ..lite import build as lite
-from ..project import QUICK, command_line, pinned_environment, positive_int, run_main, step_numbers
+from ..project import QUICK, command_line, pinned_environment, positive_int, run_main
 from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
@@ -171,14 +171,7 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
 
 def check(site, shots, exercise, quick_steps):
     """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
-    if browser.missing():
-        raise CheckFailed(browser.missing())
-    site = Path(site)
-    if not (site / "index.html").is_file():
-        raise CheckFailed(f"{site} has no site: run `make lite` first")
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()  # a stale screenshot must not pass for a new one
+    site = browser.begin(site, shots, CheckFailed, "make lite")
     lesson = {
         n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)
     }
@@ -273,18 +266,8 @@ def check(site, shots, exercise, quick_steps):
 
 
 def main(argv=None):
-    parser = command_line(__doc__, __file__)
-    parser.add_argument("--site", default=str(lite.OUT), help="the built site (default build/site/lite)")
-    parser.add_argument(
-        "--shots", default=str(SHOTS), help="screenshots and report.json (default build/lite-check)"
-    )
-    parser.add_argument(
-        "--exercise",
-        type=int,
-        choices=step_numbers(),
-        default=3,
-        help="the student notebook to run solved (default 3)",
-    )
+    exercise = ("--exercise", 3, "the student notebook to run solved")
+    parser = browser.options(command_line(__doc__, __file__), lite.OUT, SHOTS, exercise)
     quick = int(QUICK["lite"]["NUM_STEPS"])
     parser.add_argument(
         "--quick-steps",
@@ -294,13 +277,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     try:
-        from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback
-    except ImportError:  # check() says what is missing
-        PlaywrightError = CheckFailed
-
-    try:
         check(args.site, Path(args.shots), args.exercise, args.quick_steps)
-    except (CheckFailed, AssertionError, lite.LiteError, PlaywrightError) as error:
+    except (CheckFailed, AssertionError, lite.LiteError, browser.playwright_error(CheckFailed)) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

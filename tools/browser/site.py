@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
-from ..project import BUILD, ROOT, SITE, command_line, run_main, step_numbers, step_path, without_knobs
+from ..project import BUILD, ROOT, SITE, command_line, run_main, step_path, without_knobs
 from . import driver as browser
 
 SHOTS = BUILD / "site-proof"
@@ -124,14 +124,7 @@ def run_lesson(page, b, root, n, shots):
 
 
 def proof(site, shots, lesson):
-    if browser.missing():
-        raise ProofFailed(browser.missing())
-    site = Path(site)
-    if not (site / "index.html").is_file():
-        raise ProofFailed(f"{site}/index.html is missing: run `make docs` first")
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()  # a stale screenshot must not pass for a new one
+    site = browser.begin(site, shots, ProofFailed, "make docs")
     server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
     with (
         browser.LocalServer(server_cmd, cwd=site) as server,
@@ -183,28 +176,18 @@ def proof(site, shots, lesson):
 
 
 def main(argv=None):
-    parser = command_line(__doc__, __file__)
-    parser.add_argument("--site", default=str(SITE), help="the built site (default build/site)")
-    parser.add_argument(
-        "--shots", default=str(SHOTS), help="where the screenshots go (default build/site-proof)"
+    lesson = ("--lesson", 0, "the lesson run in JupyterLite, at full length")
+    args = browser.options(command_line(__doc__, __file__), SITE, SHOTS, lesson).parse_args(argv)
+    failed = (
+        ProofFailed,
+        AssertionError,
+        browser.playwright_error(ProofFailed),
+        subprocess.CalledProcessError,
     )
-    parser.add_argument(
-        "--lesson",
-        type=int,
-        choices=step_numbers(),
-        default=0,
-        help="the lesson run in JupyterLite, at full length (default 0)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        from playwright.sync_api import Error as PlaywrightError  # a timeout, say: one line, not a traceback
-    except ImportError:  # proof() says what is missing
-        PlaywrightError = ProofFailed
     try:
         proof(args.site, Path(args.shots), args.lesson)
-    except (ProofFailed, AssertionError, PlaywrightError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    except failed as error:
+        return f"error: {error}"  # run_main: on stderr, exit status 1
     return 0
 
 

@@ -9,9 +9,9 @@ tools/, and nothing has to sit beside the notebook. The cell:
 
 - shows a bad setting (`os.environ["NUM_STEPS"] = "abc"`) as the step's own one line, on stderr,
   without IPython's "An exception has occurred…" and "To exit: use 'exit'…" around it (a script
-  run is untouched: the step still prints its line and exits with status 1). IPython shows a
-  SystemExit with its public showtraceback(exception_only=True), before any handler of
-  set_custom_exc is asked (run_code catches SystemExit first), so the cell wraps showtraceback;
+  run is untouched: the step still prints its line and exits with status 1). IPython's run_code
+  catches a SystemExit before it asks a handler of set_custom_exc, so in the kernel sys.exit with
+  a message raises an exception of the cell's own instead, whose handler prints the message;
 - leaves the dataset to the step inside the repository (it finds data/names.txt, or downloads it
   with tools/prepare.py); anywhere else it uses names.txt beside the notebook, downloaded there
   (tools/dataset.py: size and sha256 checked, atomic write, one line offline) when missing, and
@@ -42,19 +42,19 @@ def _module(name, path, source):  # what `import name` would make of the file at
     return module
 
 
-def _one_line_exit(shell):  # in IPython: sys.exit("error: …") shows as that one line, no exit noise
-    import warnings
+def _one_line_exit(shell):  # in IPython: sys.exit("error: …") shows that one line alone
+    class Stopped(Exception):  # run_code would catch a SystemExit before set_custom_exc's handler
+        pass
 
-    warnings.filterwarnings("ignore", message="To exit: use 'exit', 'quit', or Ctrl-D.")
-    show = shell.showtraceback
+    exit = getattr(sys.exit, "__wrapped__", sys.exit)  # (the cell run again)
 
-    def one_line(*args, **kwargs):  # what IPython shows a SystemExit with
-        error = sys.exc_info()[1]
-        if not (isinstance(error, SystemExit) and isinstance(error.code, str)):
-            return show(*args, **kwargs)
-        print(error.code, file=sys.stderr)
+    def one_line(status=None):
+        if not isinstance(status, str):
+            exit(status)
+        raise Stopped(status)
 
-    shell.showtraceback = one_line
+    one_line.__wrapped__, sys.exit = exit, one_line
+    shell.set_custom_exc((Stopped,), lambda shell, kind, error, *_, **__: print(error, file=sys.stderr))
 
 
 def _dataset_beside_notebook(dataset):  # in the repository the step finds data/names.txt itself

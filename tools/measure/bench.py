@@ -290,14 +290,8 @@ def main(argv=None):
         "--steps", type=positive_int, help="stop each step after this many training steps (STOP_AFTER)"
     )
     parser.add_argument("--only", type=step_list, help="comma-separated step numbers, e.g. 2,5")
-    parser.add_argument(
-        "--baseline", metavar="REV", help="a commit to run side by side for a before/after ratio"
-    )
-    parser.add_argument(
-        "--setup",
-        action="store_true",
-        help="time and size a fresh .venv instead, from the package index (setup.json)",
-    )
+    parser.add_argument("--baseline", metavar="REV", help="a commit run side by side: a before/after ratio")
+    parser.add_argument("--setup", action="store_true", help="time and size a fresh .venv (setup.json)")
     parser.add_argument(
         "--out",
         help="folder for the JSON and bench.md (default docs/, for runs of every step "

@@ -72,7 +72,8 @@ class Recorder:
         printed = steprun.loss_of(text)
         if printed is None:
             return
-        loss = sys._getframe(1).f_globals.get("loss")  # the module-level training loop's `loss`
+        # the training loop's `loss`: runpy runs the step as sys.modules["__main__"] while it runs
+        loss = vars(sys.modules["__main__"]).get("loss")
         value = getattr(loss, "data", loss)
         self.losses.append(float(value) if isinstance(value, (int, float)) else printed)
         self.printed.append(printed)
