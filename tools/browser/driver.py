@@ -35,12 +35,16 @@ the notebook in the tab on show:
     outputs(page, cell=None), text(page)  what the cells (or the code cell `cell`) printed
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
+    marked(nb_text, suffix)             the code cells whose id ends in PICTURE ("-picture") or WIDGET
+    images(page, cell), widgets(page, cell)  the sizes of a code cell's output images (0 x 0: not loaded),
+                                        its rendered widgets; shoot(page, cell, path): a screenshot of it
 
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
 """
 
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -291,8 +295,9 @@ def kernel_status(page):
 
 def show_inputs(page):
     """Open the collapsed inputs (the setup cell): a collapsed input has no prompt to read."""
-    for placeholder in page.locator(f"{PANEL} .jp-InputPlaceholder").all():
-        placeholder.click()
+    placeholders = page.locator(f"{PANEL} .jp-InputPlaceholder")
+    for _ in range(placeholders.count()):  # each click opens one, and the rest move up
+        placeholders.first.click()
 
 
 def run_all(page):
@@ -364,6 +369,46 @@ def run(b, prepare, name, shots, timeout=600, attempts=2, cleanup=None, stuck=ST
             if attempt == attempts:
                 raise
             print(f"{error}; running it again in a fresh page")
+
+
+PICTURE, WIDGET = "-picture", "-widget"  # how the id of a cell drawing a picture, or a widget, ends
+IMAGES = f"""cell => [...[...document.querySelectorAll('{PANEL} .jp-CodeCell')][cell]
+    .querySelectorAll('.jp-OutputArea-output img')]
+    .map(e => [e.complete ? e.naturalWidth : 0, e.naturalHeight])"""
+WIDGETS = f"""cell => [...document.querySelectorAll('{PANEL} .jp-CodeCell')][cell]
+    .querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length"""
+
+
+def marked(nb_text, suffix):
+    """[(number among the code cells, id)] of the code cells whose id ends in `suffix`."""
+    code = [cell for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"]
+    return [(i, cell["id"]) for i, cell in enumerate(code) if cell.get("id", "").endswith(suffix)]
+
+
+def images(page, cell, timeout=10):
+    """[(natural width, height)] of the images in code cell `cell`'s outputs, once each has loaded (or
+    `timeout` s passed: an image that never loads stays 0 x 0)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sizes = [tuple(size) for size in page.evaluate(IMAGES, cell)]
+        if all(w and h for w, h in sizes) or time.monotonic() > deadline:
+            return sizes
+        time.sleep(0.2)
+
+
+def widgets(page, cell):
+    """How many widgets (ipywidgets' views, drawn by the page's widget manager) code cell `cell` shows."""
+    return page.evaluate(WIDGETS, cell)
+
+
+def shoot(page, cell, path):
+    """A screenshot of code cell `cell`, its outputs included (folders made as needed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    element = page.locator(f"{PANEL} .jp-CodeCell").nth(cell)
+    element.scroll_into_view_if_needed()
+    element.screenshot(path=str(path))
+    return path
 
 
 def dirty(page):
