@@ -38,6 +38,7 @@ the notebook in the tab on show:
     marked(nb_text, suffix)             the code cells whose id ends in PICTURE ("-picture") or WIDGET
     images(page, cell), widgets(page, cell)  the sizes of a code cell's output images (0 x 0: not loaded),
                                         its rendered widgets; shoot(page, cell, path): a screenshot of it
+    poke(page, cell, value)             type into its widget's text box: do its outputs change?
 
 playwright's own browser download is never used: tools/browser/requirements.txt pins the Python client
 and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to get it).
@@ -399,6 +400,24 @@ def images(page, cell, timeout=10):
 def widgets(page, cell):
     """How many widgets (ipywidgets' views, drawn by the page's widget manager) code cell `cell` shows."""
     return page.evaluate(WIDGETS, cell)
+
+
+def poke(page, cell, value, timeout=30):
+    """Type `value` into the first text box of code cell `cell`'s widgets, then Enter: True when the
+    cell's outputs change within `timeout` s (the kernel heard the widget and answered), None when the
+    cell has no text box."""
+    box = page.locator(f"{PANEL} .jp-CodeCell").nth(cell).locator(".jupyter-widgets input[type=text]")
+    if not box.count():
+        return None
+    before = outputs(page, cell)
+    box.first.fill(value)
+    box.first.press("Enter")
+    deadline = time.monotonic() + timeout
+    while outputs(page, cell) == before:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
 
 
 def shoot(page, cell, path):

@@ -19,7 +19,7 @@ served by the site.
 Pictures (cells whose id ends in -picture): with matplotlib in tools/lite/lock.json, each shows images that
 loaded (natural size not 0), one lesson of every step is run and a picture of each screenshot
 (picture-trainN.png); without it, each prints one line (no-picture-trainN.png). Each widget cell (id ending
-in -widget) shows its ipywidgets (widget-trainN.png).
+in -widget) shows its ipywidgets, and its outputs follow a prefix typed into it (widget-trainN.png).
 Screenshots and the measured times (kernel start, in-browser vs native) go to build/lite-check/.
 Needs .venv with playwright (make browser-deps) and Debian's chromium.
 """
@@ -39,6 +39,7 @@ from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
+POKE = "em"  # typed into a widget's text box (a prefix): its outputs must follow
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
 
 
@@ -161,6 +162,8 @@ def pictures(page, nb_text, name, offset, drawn, shots):
             if time.monotonic() > deadline:
                 raise CheckFailed(f"{name}: {cell_id} shows no widget: {browser.outputs(page, i + offset)}")
             time.sleep(0.3)
+        if browser.poke(page, i + offset, POKE) is False:
+            raise CheckFailed(f"{name}: {cell_id}: typing {POKE!r} into its text box changed nothing")
         browser.shoot(page, i + offset, shots / f"widget-{name}.png")
     return len(cells), len(shown)
 
