@@ -228,3 +228,24 @@ def test_the_browser_check_compares_the_lines_a_step_prints():
 def test_every_exercise_notebook_has_check_cells_for_the_browser_check_to_count():
     for path in sorted((ROOT / "notebooks" / "exercises").glob("train*.ipynb")):
         assert lite_check.check_cells(path.read_text(encoding="utf-8")) >= 1, path.name
+
+
+def test_only_the_steps_own_cells_are_compared_with_native_python():
+    # the cells added around the step's own (checks, pictures, names after a prefix) print lines of their own
+    ours = [
+        name
+        for name in (
+            "train5-15",
+            "train0-01",
+            "train5-15-names",
+            "train5-setup",
+            "train3-11-check1",
+            "train5-13-loss-picture",
+            "train3-quick",
+        )
+        if lite_check.STEP_CELL.fullmatch(name)
+    ]
+    assert ours == ["train5-15", "train0-01"]
+    for path in sorted((ROOT / "notebooks").glob("train*.ipynb")):
+        code = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        assert sum(bool(lite_check.STEP_CELL.fullmatch(c["id"])) for c in code) >= 5, path.name
