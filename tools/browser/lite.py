@@ -152,7 +152,10 @@ def pictures(page, nb_text, name, offset, drawn, shots):
         if drawn and (not sizes or not all(w and h for w, h in sizes)):
             raise CheckFailed(f"{name}: {cell_id} shows no image that loaded (natural sizes {sizes})")
         if not drawn and (sizes or len(said) != 1):
-            raise CheckFailed(f"{name}: {cell_id} must print one line without matplotlib, not {said}")
+            raise CheckFailed(
+                f"{name}: {cell_id} must print one line without matplotlib: it shows {len(sizes)} image(s) "
+                f"and printed {said}"
+            )
     if cells:
         browser.shoot(page, cells[0][0] + offset, shots / f"{'' if drawn else 'no-'}picture-{name}.png")
     shown = browser.marked(nb_text, browser.WIDGET)
