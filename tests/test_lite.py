@@ -48,7 +48,7 @@ def test_lock_pins_pyodide_and_every_wheel_with_a_checksum():
 
 def test_the_lock_has_matplotlib_or_names_what_pypi_lacked():
     lock = lite.load_lock()
-    has = "matplotlib" in {lite.normalize(w["name"]) for w in lock["wheels"]}
+    has = lite.drawn(lock)
     assert has != bool(lock.get("not_on_pypi")), "all of the pictures' wheels, or a list of the missing"
     if not has:
         assert "matplotlib" in lock["not_on_pypi"]
@@ -184,6 +184,7 @@ def test_landing_page_keeps_the_lite_root_config_and_links_every_notebook():
     for path in re.findall(r'href="lab/index.html\?path=([^"]+)"', page):
         assert (ROOT / path).is_file(), path
     assert "Download" in page and "browser" in page
+    assert lite.NO_PICTURES not in page and lite.NO_PICTURES in lite.landing_page(lite.START, drawn=False)
 
 
 def test_a_build_without_the_sites_own_pyodide_is_refused(tmp_path):

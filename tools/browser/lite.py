@@ -241,7 +241,7 @@ def check(site, shots, exercise, quick_steps):
         for n in step_numbers()
     }
     lock = lite.load_lock()
-    drawn = "matplotlib" in {lite.normalize(w["name"]) for w in lock["wheels"]}
+    drawn = lite.drawn(lock)
     marked = [n for n in step_numbers() if browser.marked(lesson[n], browser.PICTURE)]
     if not marked:
         print("no lesson has picture cells (ids ending in -picture) yet: pictures not checked")

@@ -405,7 +405,12 @@ def start_label(start):
     return f"{what} {found.group(2)}, {idea(int(found.group(2)))}"
 
 
-def landing_page(start):
+NO_PICTURES = """<p class="muted">The pictures under the lessons' cells need matplotlib, which this in-browser
+Python does not have yet: here each says so in one line, and everything else runs. They are drawn in
+JupyterLab (<code>make lab</code>) and on the course site.</p>"""
+
+
+def landing_page(start, drawn=True):
     """index.html: where to start, every notebook, and how to keep (and hand in) your work.
 
     It stands in for JupyterLite's own root page, which only redirects to the lab; like that page it holds the
@@ -447,6 +452,7 @@ loading into the page. After that, run the cells from the top with Shift+Enter.<
 <h2>Every notebook</h2>
 <p>Each lesson adds one idea to the one before it. Its exercise notebook is the same lesson with that idea
 taken out for you to write; a check cell under each blank prints ✓ when your code is right.</p>
+{"" if drawn else NO_PICTURES}
 <table><tbody>{rows}</tbody></table>
 <h2>Keeping your work</h2>
 <ul>
@@ -519,13 +525,18 @@ def build(out=OUT, start=START):
             cwd=stage,
             env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
         )
-        (built / "index.html").write_text(landing_page(start), encoding="utf-8")
+        (built / "index.html").write_text(landing_page(start, drawn(lock)), encoding="utf-8")
         touch_tree(built, epoch)
         check_site(built, lock)
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
     return time.perf_counter() - started
+
+
+def drawn(lock):
+    """Whether the site's kernel can draw the pictures: the lock has matplotlib (PICTURE_ROOTS)."""
+    return set(PICTURE_ROOTS) <= {normalize(w["name"]) for w in lock["wheels"]}
 
 
 def preloaded(lock):
