@@ -369,6 +369,8 @@ def main(argv=None):
     problems = []
     began = time.monotonic()
     status_before = git_status()
+    for old in SHOTS.glob("*.png"):
+        old.unlink()  # a stale screenshot (a picture, say) must not pass for a new one
     saved = {name: (SERVED / name).read_bytes() for name in targets()}
     with tempfile.TemporaryDirectory(prefix="lab-check-") as home:
         try:
