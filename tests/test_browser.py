@@ -4,6 +4,7 @@ run left stuck that starts again in a fresh page) on a page shaped like JupyterL
 skip, with the reason, where playwright or Chromium is absent (make test needs neither; make lab-proof
 installs playwright)."""
 
+import json
 import sys
 import time
 
@@ -142,3 +143,46 @@ def test_a_run_left_queued_with_the_kernel_idle_runs_again_once_in_a_fresh_page(
             browser.run(b, lambda page: fake_lab(page, "stuck"), "again", tmp_path, stuck=1)
     shots = sorted(path.name for path in tmp_path.iterdir())
     assert shots == ["again-stuck-1.png", "again-stuck-2.png", "fake-stuck-1.png"]
+
+
+# Outputs as JupyterLab's DOM shows them: a picture that loaded, one that never does, and a widget whose
+# text box the "kernel" answers on Enter; two collapsed inputs above them.
+PIXELS = "data:image/svg+xml," + '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"/>'.replace(
+    '"', "'"
+)
+OUTPUTS = f"""<!doctype html><div class="jp-NotebookPanel">
+<div class="jp-Cell jp-CodeCell"><div class="jp-InputPlaceholder" onclick="this.remove()">…</div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-InputPlaceholder" onclick="this.remove()">…</div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea-output"><img src="{PIXELS}"></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea-output"><img src="missing.png"></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea-output"><div class="jupyter-widgets">
+<input type="text" value="ma" onkeydown="if (event.key == 'Enter') say.textContent = 'after ' + this.value">
+<pre id="say">after ma</pre></div></div></div></div>"""
+
+
+def test_pictures_and_widgets_are_read_from_the_outputs(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "id": "t-00-picture-about", "source": []},
+        {"cell_type": "code", "id": "t-01", "source": []},
+        {"cell_type": "code", "id": "t-01-counts-picture", "source": []},
+        {"cell_type": "code", "id": "t-03-widget", "source": []},
+    ]
+    nb_text = json.dumps({"cells": cells})
+    assert browser.marked(nb_text, browser.PICTURE) == [(1, "t-01-counts-picture")]
+    assert browser.marked(nb_text, browser.WIDGET) == [(2, "t-03-widget")]
+    if browser.missing():
+        pytest.skip(browser.missing())
+    with browser.Browser(timeout=10) as b:
+        page = b.page()
+        page.set_content(OUTPUTS)
+        browser.show_inputs(page)  # each click opens one: the second is first then
+        assert page.locator(".jp-InputPlaceholder").count() == 0
+        assert browser.images(page, 2) == [(30, 20)]
+        assert browser.images(page, 3, timeout=0.5) == [(0, 0)]  # never loads: no size
+        assert browser.images(page, 0) == [] and browser.widgets(page, 0) == 0
+        assert browser.widgets(page, 4) == 1
+        assert browser.poke(page, 4, "em") is True and browser.outputs(page, 4)[0][1].strip().endswith("em")
+        assert browser.poke(page, 4, "em", timeout=0.5) is False  # the same again: nothing changes
+        assert browser.poke(page, 2, "em") is None  # a picture has no text box
+        shot = browser.shoot(page, 2, tmp_path / "shots" / "picture.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,10 +5,12 @@ make test: .ci/run runs it.)"""
 import json
 import os
 import subprocess
+from importlib import metadata
 
 import pytest
 
 from tools.browser import lab as lab_check
+from tools.lite import build as lite_build
 
 from stepkit import ROOT, posix_make
 
@@ -69,3 +71,30 @@ def test_the_lab_asks_nothing_about_jupyter_news():
     assert {"false", "none"} <= {choice["const"] for choice in fetch_news["oneOf"]}
     bundles = (APP / "static").glob("jlab_core*.js")
     assert any(lab_check.NEWS in path.read_text(errors="replace") for path in bundles), "the pop-up's text?"
+
+
+def pins(path):
+    return dict(
+        line.split("==")
+        for line in (ROOT / path).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def test_the_widgets_halves_are_pinned_as_releases_made_for_each_other():
+    """ipywidgets (the kernel's side) asks for the jupyterlab_widgets (the page's widget manager) and
+    widgetsnbextension of its own release: a lab or a JupyterLite site with another one shows no widget."""
+    lab, lite = pins("tools/lab/requirements.txt"), pins("tools/lite/requirements.txt")
+    assert {"ipywidgets", "jupyterlab_widgets", "widgetsnbextension"} <= set(lab)
+    assert lite["jupyterlab_widgets"] == lab["jupyterlab_widgets"]  # the same widgets in both channels
+    in_lite = {w["name"]: w["version"] for w in lite_build.load_lock()["wheels"]}
+    assert in_lite["ipywidgets"] == lab["ipywidgets"]
+    try:
+        wants = metadata.requires("ipywidgets")
+        if metadata.version("ipywidgets") != lab["ipywidgets"]:
+            raise metadata.PackageNotFoundError
+    except metadata.PackageNotFoundError:
+        pytest.skip("the pinned ipywidgets is not installed here (make lab): its own pins unchecked")
+    for half in ("jupyterlab_widgets", "widgetsnbextension"):
+        (spec,) = [w for w in wants if w.replace("-", "_").startswith(half)]
+        assert spec.split("~=")[1].strip() == lab[half], spec

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,29 @@ def test_lock_pins_pyodide_and_every_wheel_with_a_checksum():
     assert lock["pyodide"]["package"] == "pyodide"
     assert re.fullmatch(r"sha512-[A-Za-z0-9+/]{86}==", lock["pyodide"]["integrity"])
     for wheel in lock["wheels"]:
-        assert wheel["into"] in ("pyodide", "piplite")
+        assert wheel["into"] in ("pyodide", "piplite", "preload")
         assert re.fullmatch(r"[0-9a-f]{64}", wheel["sha256"]), wheel
         name, version = wheel["file"].split("-")[:2]
         assert lite.normalize(name) == lite.normalize(wheel["name"]) and version == wheel["version"], wheel
-        assert wheel["file"].endswith("-none-any.whl"), "Pyodide's kernel can only use pure wheels from PyPI"
+        # Pyodide's kernel can use pure wheels, and Pyodide's own builds (for its lock, never a piplite one)
+        pure = wheel["file"].endswith("-none-any.whl")
+        assert pure or (wheel["into"] == "pyodide" and "emscripten" in wheel["file"]), wheel
     served = {lite.normalize(w["name"]) for w in lock["wheels"]}
-    assert {lite.normalize(n) for n in lite.LOCK_ROOTS + lite.PIPLITE_EXTRAS} <= served
+    assert {lite.normalize(n) for n in (*lite.LOCK_ROOTS, *lite.PIPLITE_EXTRAS, *lite.PRELOAD)} <= served
+
+
+def test_the_lock_has_matplotlib_or_names_what_pypi_lacked():
+    lock = lite.load_lock()
+    has = lite.drawn(lock)
+    assert has != bool(lock.get("not_on_pypi")), "all of the pictures' wheels, or a list of the missing"
+    if not has:
+        assert "matplotlib" in lock["not_on_pypi"]
+
+
+def test_wheel_tags_tell_pure_wheels_from_pyodides_builds():
+    assert lite.wheel_tags("six-1.17.0-py2.py3-none-any.whl") == ("none", "any")
+    numpy = "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
+    assert lite.wheel_tags(numpy) == ("cp314", "pyemscripten_2026_0_wasm32")
 
 
 def test_lock_closure_follows_depends_and_names_what_is_missing():
@@ -101,6 +118,46 @@ def test_staged_lock_names_only_the_served_wheels_with_their_pypi_sha256(tmp_pat
     assert {p.stat().st_mtime for p in folder.iterdir()} == {315532800}
 
 
+def test_a_preloaded_wheel_joins_the_served_lock_and_the_kernels_start(tmp_path):
+    wheel = tmp_path / "ipywidgets-8.1.9-py3-none-any.whl"
+    wheel.write_bytes(b"widgets")
+    digest = hashlib.sha256(b"widgets").hexdigest()
+    pins = [
+        {"name": "ipywidgets", "version": "8.1.9", "file": wheel.name, "sha256": digest, "into": "preload"}
+    ]
+    folder = tmp_path / "static" / "pyodide"
+    lite.stage_pyodide(fake_pyodide(tmp_path), pins, {wheel.name: wheel}, folder, 0)
+    entry = json.loads((folder / lite.PYODIDE_LOCK).read_text())["packages"]["ipywidgets"]
+    assert (
+        entry["file_name"] == wheel.name and entry["sha256"] == digest and entry["imports"] == ["ipywidgets"]
+    )
+    assert entry["depends"] == list(lite.PRELOAD["ipywidgets"]) and (folder / wheel.name).is_file()
+    config = json.loads(lite.lite_config({"wheels": pins}))["jupyter-config-data"]
+    kernel = config["litePluginSettings"][lite.KERNEL_SETTINGS]
+    assert kernel["loadPyodideOptions"]["packages"] == ["ipywidgets"] and kernel["disablePyPIFallback"]
+
+
+def widgets_wheel(folder, lab_pin):
+    path = folder / "ipywidgets-8.1.9-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        meta = f"Name: ipywidgets\nRequires-Dist: comm>=0.1.3\nRequires-Dist: jupyterlab_widgets~={lab_pin}\n"
+        wheel.writestr("ipywidgets-8.1.9.dist-info/METADATA", meta)
+    return path
+
+
+def test_ipywidgets_must_be_the_release_made_for_the_sites_widget_manager(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    pins = [{"name": "ipywidgets", "file": "ipywidgets-8.1.9-py3-none-any.whl", "into": "preload"}]
+    path = widgets_wheel(tmp_path, "3.0.17")
+    assert lite.widgets_pin(path) == "3.0.17"
+    monkeypatch.setattr(metadata, "version", lambda name: "3.0.17")
+    lite.check_widgets(pins, {pins[0]["file"]: path})
+    monkeypatch.setattr(metadata, "version", lambda name: "3.0.16")
+    with pytest.raises(lite.LiteError, match="needs jupyterlab_widgets 3.0.17, .venv-lite has 3.0.16"):
+        lite.check_widgets(pins, {pins[0]["file"]: path})
+
+
 def test_a_pin_that_is_not_the_locks_file_is_refused(tmp_path):
     pins = [
         {
@@ -127,6 +184,7 @@ def test_landing_page_keeps_the_lite_root_config_and_links_every_notebook():
     for path in re.findall(r'href="lab/index.html\?path=([^"]+)"', page):
         assert (ROOT / path).is_file(), path
     assert "Download" in page and "browser" in page
+    assert lite.NO_PICTURES not in page and lite.NO_PICTURES in lite.landing_page(lite.START, drawn=False)
 
 
 def test_a_build_without_the_sites_own_pyodide_is_refused(tmp_path):
@@ -144,12 +202,15 @@ def test_a_build_without_the_sites_own_pyodide_is_refused(tmp_path):
     (tmp_path / "static" / "pyodide").mkdir(parents=True)
     (tmp_path / "static" / "pyodide" / lite.PYODIDE_LOCK).write_text('{"packages": {}}')
     with pytest.raises(lite.LiteError) as error:
-        lite.check_site(tmp_path, {"wheels": []})
-    assert (
-        "pyodideUrl" in str(error.value)
-        and "pipliteUrl" in str(error.value)
-        and "files/notebooks" in str(error.value)
-    )
+        lite.check_site(tmp_path, {"wheels": [{"name": "ipywidgets", "file": "w.whl", "into": "preload"}]})
+    for problem in (
+        "pyodideUrl",
+        "pipliteUrl",
+        "files/notebooks",
+        "loadPyodideOptions",
+        lite.WIDGETS_EXTENSION,
+    ):
+        assert problem in str(error.value)
 
 
 def test_the_browser_check_compares_the_lines_a_step_prints():
@@ -168,3 +229,24 @@ def test_the_browser_check_compares_the_lines_a_step_prints():
 def test_every_exercise_notebook_has_check_cells_for_the_browser_check_to_count():
     for path in sorted((ROOT / "notebooks" / "exercises").glob("train*.ipynb")):
         assert lite_check.check_cells(path.read_text(encoding="utf-8")) >= 1, path.name
+
+
+def test_only_the_steps_own_cells_are_compared_with_native_python():
+    # the cells added around the step's own (checks, pictures, names after a prefix) print lines of their own
+    ours = [
+        name
+        for name in (
+            "train5-15",
+            "train0-01",
+            "train5-15-names",
+            "train5-setup",
+            "train3-11-check1",
+            "train5-13-loss-picture",
+            "train3-quick",
+        )
+        if lite_check.STEP_CELL.fullmatch(name)
+    ]
+    assert ours == ["train5-15", "train0-01"]
+    for path in sorted((ROOT / "notebooks").glob("train*.ipynb")):
+        code = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        assert sum(bool(lite_check.STEP_CELL.fullmatch(c["id"])) for c in code) >= 5, path.name

@@ -35,6 +35,10 @@ the notebook in the tab on show:
     outputs(page, cell=None), text(page)  what the cells (or the code cell `cell`) printed
     show_output(page, text)             scroll the last output holding `text` into view (for a screenshot)
     dirty(page), save(page)             the tab marked unsaved; Ctrl+S and wait until it is not
+    marked(nb_text, suffix)             the code cells whose id ends in PICTURE ("-picture") or WIDGET
+    images(page, cell), widgets(page, cell)  the sizes of a code cell's output images (0 x 0: not loaded),
+                                        its rendered widgets; shoot(page, cell, path): a screenshot of it
+    poke(page, cell, value)             type into its widget's text box: do its outputs change?
 
 What every proof of a built site shares: options(parser, site, shots, step), its command line's
 (--site, --shots, the step it runs); begin(site, shots, failed, make), its first checks; and
@@ -45,6 +49,7 @@ and `executable_path` points it at Debian's chromium (INSTALL_HINT says how to g
 """
 
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -336,8 +341,9 @@ def kernel_status(page):
 
 def show_inputs(page):
     """Open the collapsed inputs (the setup cell): a collapsed input has no prompt to read."""
-    for placeholder in page.locator(f"{PANEL} .jp-InputPlaceholder").all():
-        placeholder.click()
+    placeholders = page.locator(f"{PANEL} .jp-InputPlaceholder")
+    for _ in range(placeholders.count()):  # each click opens one, and the rest move up
+        placeholders.first.click()
 
 
 def run_all(page):
@@ -409,6 +415,64 @@ def run(b, prepare, name, shots, timeout=600, attempts=2, cleanup=None, stuck=ST
             if attempt == attempts:
                 raise
             print(f"{error}; running it again in a fresh page")
+
+
+PICTURE, WIDGET = "-picture", "-widget"  # how the id of a cell drawing a picture, or a widget, ends
+IMAGES = f"""cell => [...[...document.querySelectorAll('{PANEL} .jp-CodeCell')][cell]
+    .querySelectorAll('.jp-OutputArea-output img')]
+    .map(e => [e.complete ? e.naturalWidth : 0, e.naturalHeight])"""
+WIDGETS = f"""cell => [...document.querySelectorAll('{PANEL} .jp-CodeCell')][cell]
+    .querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length"""
+
+
+def marked(nb_text, suffix):
+    """[(number among the code cells, id)] of the code cells whose id ends in `suffix`."""
+    code = [cell for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"]
+    return [(i, cell["id"]) for i, cell in enumerate(code) if cell.get("id", "").endswith(suffix)]
+
+
+def images(page, cell, timeout=10):
+    """[(natural width, height)] of the images in code cell `cell`'s outputs, once each has loaded (or
+    `timeout` s passed: an image that never loads stays 0 x 0)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sizes = [tuple(size) for size in page.evaluate(IMAGES, cell)]
+        if all(w and h for w, h in sizes) or time.monotonic() > deadline:
+            return sizes
+        time.sleep(0.2)
+
+
+def widgets(page, cell):
+    """How many widgets (ipywidgets' views, drawn by the page's widget manager) code cell `cell` shows."""
+    return page.evaluate(WIDGETS, cell)
+
+
+def poke(page, cell, value, timeout=30):
+    """Type `value` into the first text box of code cell `cell`'s widgets, then Enter: True when the
+    cell's outputs change within `timeout` s (the kernel heard the widget and answered), None when the
+    cell has no text box."""
+    box = page.locator(f"{PANEL} .jp-CodeCell").nth(cell).locator(".jupyter-widgets input[type=text]")
+    if not box.count():
+        return None
+    before = outputs(page, cell)
+    box.first.fill(value)
+    box.first.press("Enter")
+    deadline = time.monotonic() + timeout
+    while outputs(page, cell) == before:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
+
+
+def shoot(page, cell, path):
+    """A screenshot of code cell `cell`, its outputs included (folders made as needed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    element = page.locator(f"{PANEL} .jp-CodeCell").nth(cell)
+    element.scroll_into_view_if_needed()
+    element.screenshot(path=str(path))
+    return path
 
 
 def dirty(page):

@@ -18,7 +18,11 @@ Chromium through tools/browser/driver.py (its JupyterLab steps are lite-proof's 
   3. opens the student notebook exercises/train3.ipynb unsaved: each hint cell must render as a
      closed <details> (summary shown, hint hidden) that opens on a click, with its Markdown
      rendered, and the lessons' LaTeX must be typeset (a screenshot goes to build/lab-check/);
-  4. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
+  4. runs every lesson with picture cells (ids ending in -picture) in quick mode too: each shows images
+     that loaded (natural size not 0), and a picture of each step is screenshot (build/lab-check/
+     picture-trainN.png); each widget cell (id ending in -widget) shows ipywidgets' widgets, and its
+     outputs follow when a prefix is typed into its text box (widget-trainN.png);
+  5. asserts that no request left 127.0.0.1, keeps a screenshot of the run in build/lab-check/,
      then asserts that every notebook file is byte for byte what it was, `git status --porcelain`
      is what it was (empty in a clean clone, as in CI) and the notebooks are in sync with the steps
      (tools/generate/notebooks.py --stale, tools/exercises/student.py --stale).
@@ -60,6 +64,7 @@ CONFIG = {
 # Throw-away user settings: no autosave, so the quick run's outputs are never written. Nothing about
 # notifications: the news pop-up must stay away by `make lab`'s own overrides.json, as for a teacher.
 SETTINGS = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}
+POKE = "em"  # typed into a widget's text box (a prefix): its outputs must follow
 NEWS = "Would you like to get notified about official Jupyter news?"  # the pop-up's text in JupyterLab 4
 
 
@@ -182,9 +187,9 @@ def open_and_save(lab, b, name):
     return marked, what_the_hook_saw(lab, name), news
 
 
-def run_quick(lab, b, name):
+def run_quick(lab, b, name, shoot=True):
     """Run All on one lesson in quick mode (a stuck run starts again once: driver.run); return the output
-    text and the last loss line it must hold. Never saved."""
+    text, the last loss line it must hold and the page, still open. Never saved."""
     last = f"step {int(QUICK['NUM_STEPS']):4d} / {int(QUICK['NUM_STEPS']):4d} | loss"
     code = sum(cell["cell_type"] == "code" for cell in json.loads((SERVED / name).read_text())["cells"])
 
@@ -195,11 +200,48 @@ def run_quick(lab, b, name):
 
     page, _, _ = browser.run(b, prepare, Path(name).stem, SHOTS, timeout=180, cleanup=lab.shut_down_kernels)
     text = browser.text(page)
-    browser.show_output(page, last)
-    b.screenshot(page, SHOTS / f"{Path(name).stem}-quick.png")
-    page.close()
-    lab.shut_down_kernels()
-    return text, last
+    if shoot:
+        browser.show_output(page, last)
+        b.screenshot(page, SHOTS / f"{Path(name).stem}-quick.png")
+    return text, last, page
+
+
+def pictured():
+    """The lessons with picture cells (tools/browser/driver.py's PICTURE), by name."""
+    names = [target for target in targets() if "/" not in target]
+    return [
+        name for name in names if browser.marked((SERVED / name).read_text(encoding="utf-8"), browser.PICTURE)
+    ]
+
+
+def pictures(page, name):
+    """Every picture cell of a lesson just run shows images that loaded (natural size not 0), the first
+    one screenshot as picture-trainN.png; every widget cell shows its widgets (widget-trainN.png).
+    Returns the problems found and a line saying what was seen."""
+    nb_text = (SERVED / name).read_text(encoding="utf-8")
+    stem, problems, sizes = Path(name).stem, [], []
+    cells = browser.marked(nb_text, browser.PICTURE)
+    for i, cell_id in cells:
+        got = browser.images(page, i, timeout=30)
+        sizes += got
+        if not got or not all(w and h for w, h in got):
+            problems.append(f"{name}: {cell_id} shows no image that loaded (natural sizes {got})")
+    if cells:
+        browser.shoot(page, cells[0][0], SHOTS / f"picture-{stem}.png")
+    shown = browser.marked(nb_text, browser.WIDGET)
+    for i, cell_id in shown:
+        deadline = time.monotonic() + 30
+        while not browser.widgets(page, i) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        if not browser.widgets(page, i):
+            problems.append(f"{name}: {cell_id} shows no widget (is jupyterlab_widgets in the lab?)")
+        elif browser.poke(page, i, POKE) is False:
+            problems.append(f"{name}: {cell_id}: typing {POKE!r} into its text box changed nothing")
+        browser.shoot(page, i, SHOTS / f"widget-{stem}.png")
+    seen = f"{name}: {len(cells)} picture cell(s), {len(sizes)} image(s) " + (
+        "drawn (" + ", ".join(f"{w}x{h}" for w, h in sizes) + ")" if sizes else "drawn"
+    )
+    return problems, seen + (f", {len(shown)} widget cell(s) showing their widgets" if shown else "")
 
 
 def hints_and_maths(lab, b, name):
@@ -262,15 +304,26 @@ def drive(lab, b, run):
             f"{'' if not found else ': NO'} ({time.monotonic() - t0:.1f} s)"
         )
         t0 = time.monotonic()
-        text, last = run_quick(lab, b, f"{run}.ipynb")
+        text, last, page = run_quick(lab, b, f"{run}.ipynb")
+        ran = time.monotonic() - t0
+        lessons = pictured()
+        if not lessons:
+            print("no lesson has picture cells (ids ending in -picture) yet: pictures not checked")
+        for name in dict.fromkeys([f"{run}.ipynb", *lessons]):  # one picture of every step, in quick mode
+            t1 = time.monotonic()
+            page = page or run_quick(lab, b, name, shoot=False)[2]
+            if name in lessons:
+                missing, seen = pictures(page, name)
+                found += missing
+                print(f"{seen} ({time.monotonic() - t1:.1f} s)")
+            page.close()
+            page = None
+            lab.shut_down_kernels()
     except Exception:
         for i, page in enumerate(b.context.pages):
             b.screenshot(page, SHOTS / f"failed-{i}.png")
         raise
-    print(
-        f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in "
-        f"{time.monotonic() - t0:.1f} s"
-    )
+    print(f"ran {run} in quick mode ({' '.join(f'{k}={v}' for k, v in QUICK.items())}) in {ran:.1f} s")
     problems = list(found)
     if news:
         problems.append(
@@ -316,6 +369,8 @@ def main(argv=None):
     problems = []
     began = time.monotonic()
     status_before = git_status()
+    for old in SHOTS.glob("*.png"):
+        old.unlink()  # a stale screenshot (a picture, say) must not pass for a new one
     saved = {name: (SERVED / name).read_bytes() for name in targets()}
     with tempfile.TemporaryDirectory(prefix="lab-check-") as home:
         try:

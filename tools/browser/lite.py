@@ -11,10 +11,15 @@ in a fresh page with the JupyterLab steps of tools/browser/driver.py (a run left
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
   version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
   Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines.
-Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines must equal what
-`python3 steps/trainN.py` prints natively with the same knobs, no cell may fail, every check line
-of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has nowhere else
-to go: see tools/browser/driver.py). The server's log must show Pyodide and every wheel served by the site.
+Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines (those of the step's own
+cells) must equal what `python3 steps/trainN.py` prints natively with the same knobs, no cell may fail,
+every check line of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has
+nowhere else to go: see tools/browser/driver.py). The server's log must show Pyodide and every wheel
+served by the site.
+Pictures (cells whose id ends in -picture): with matplotlib in tools/lite/lock.json, each shows images that
+loaded (natural size not 0), one lesson of every step is run and a picture of each screenshot
+(picture-trainN.png); without it, each prints one line (no-picture-trainN.png). Each widget cell (id ending
+in -widget) shows its ipywidgets, and its outputs follow a prefix typed into it (widget-trainN.png).
 Screenshots and the measured times (kernel start, in-browser vs native) go to build/lite-check/.
 Needs .venv with playwright (make browser-deps) and Debian's chromium.
 """
@@ -34,6 +39,7 @@ from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
+POKE = "em"  # typed into a widget's text box (a prefix): its outputs must follow
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
 
 
@@ -49,6 +55,17 @@ def native(n, num_steps=None):
     if result.returncode:
         raise CheckFailed(f"native train{n} failed: {result.stderr.strip()[-500:]}")
     return compared(result.stdout), seconds
+
+
+STEP_CELL = re.compile(r"train\d+-\d+")  # a cell of the step's own code (not a check, picture or setup)
+
+
+def step_text(page, nb_text, offset):
+    """What the cells of the step's own code printed (`offset`: cells typed in above them): the other cells
+    (checks, pictures, names sampled after a prefix) print lines of their own that the step does not."""
+    code = [cell for cell in json.loads(nb_text)["cells"] if cell["cell_type"] == "code"]
+    ours = [i for i, cell in enumerate(code) if STEP_CELL.fullmatch(cell.get("id", ""))]
+    return "\n".join(out for i in ours for _, out in browser.outputs(page, i + offset))
 
 
 def compared(text):
@@ -123,10 +140,41 @@ def teacher_notebook(n):
     return exercises.build(n, teacher=True)
 
 
+def pictures(page, nb_text, name, offset, drawn, shots):
+    """The picture and widget cells of a run (driver.PICTURE, driver.WIDGET; `offset`: cells typed in
+    above them). With matplotlib on the site (`drawn`) each picture cell shows images that loaded, the
+    notebook's first one screenshot as picture-NAME.png; without it each prints one line, nothing else
+    (no-picture-NAME.png). Each widget cell shows a widget (widget-NAME.png). Returns the cells' counts."""
+    cells = browser.marked(nb_text, browser.PICTURE)
+    for i, cell_id in cells:
+        sizes = browser.images(page, i + offset, timeout=30 if drawn else 0)
+        said = "".join(out for _, out in browser.outputs(page, i + offset)).strip().splitlines()
+        if drawn and (not sizes or not all(w and h for w, h in sizes)):
+            raise CheckFailed(f"{name}: {cell_id} shows no image that loaded (natural sizes {sizes})")
+        if not drawn and (sizes or len(said) != 1):
+            raise CheckFailed(
+                f"{name}: {cell_id} must print one line without matplotlib: it shows {len(sizes)} image(s) "
+                f"and printed {said}"
+            )
+    if cells:
+        browser.shoot(page, cells[0][0] + offset, shots / f"{'' if drawn else 'no-'}picture-{name}.png")
+    shown = browser.marked(nb_text, browser.WIDGET)
+    for i, cell_id in shown:
+        deadline = time.monotonic() + 30
+        while not browser.widgets(page, i + offset):
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"{name}: {cell_id} shows no widget: {browser.outputs(page, i + offset)}")
+            time.sleep(0.3)
+        if browser.poke(page, i + offset, POKE) is False:
+            raise CheckFailed(f"{name}: {cell_id}: typing {POKE!r} into its text box changed nothing")
+        browser.shoot(page, i + offset, shots / f"widget-{name}.png")
+    return len(cells), len(shown)
+
+
 # --- the check ----------------------------------------------------------------------------------------
 
 
-def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
+def run_one(b, name, show, nb_text, n, quick, shots, focus=None, drawn=False):
     """show(page) brings up the notebook in a fresh page (a click, a URL); then the quick-mode cell if
     `quick`, Run All, and the outputs compared with native Python's. Return the page (still open), the
     outputs and the figures: the kernel is ready when the first cell (an import, or the knob) is done,
@@ -143,11 +191,12 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
 
     page, first, last = browser.run(b, prepare, name, shots, timeout=RUN_TIMEOUT)
     text = browser.text(page)
+    drew, widgets = pictures(page, nb_text, name, 1 if quick else 0, drawn, shots)
     if focus:
         browser.show_output(page, focus)
     b.screenshot(page, shots / f"{name}.png")
     expected, native_seconds = native(n, quick)
-    got = compared(text)
+    got = compared(step_text(page, nb_text, 1 if quick else 0))
     if got != expected:
         at = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
         raise CheckFailed(
@@ -161,11 +210,19 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None):
         "kernel_ready_s": round(first, 1),
         "notebook_s": round(last - first, 1),
         "native_s": round(native_seconds, 2),
+        "picture_cells": drew,
+        "widget_cells": widgets,
     }
     print(
         f"✓ {name}: {len(got)} lines (counts, losses, samples) equal to native Python's; kernel ready after "
         f"{first:.1f} s, then the notebook took {last - first:.1f} s (natively {native_seconds:.2f} s)"
     )
+    if drew or widgets:
+        print(
+            f"✓ {name}: {drew} picture cell(s) "
+            + ("drawn, each image loaded" if drawn else "printing one line each (no matplotlib on the site)")
+            + (f", {widgets} widget cell(s) showing their widgets" if widgets else "")
+        )
     return page, text, entry
 
 
@@ -173,8 +230,19 @@ def check(site, shots, exercise, quick_steps):
     """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
     site = browser.begin(site, shots, CheckFailed, "make lite")
     lesson = {
-        n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8") for n in (0, 5)
+        n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8")
+        for n in step_numbers()
     }
+    lock = lite.load_lock()
+    drawn = lite.drawn(lock)
+    marked = [n for n in step_numbers() if browser.marked(lesson[n], browser.PICTURE)]
+    if not marked:
+        print("no lesson has picture cells (ids ending in -picture) yet: pictures not checked")
+    elif not drawn:
+        print(
+            "no matplotlib on the site (PyPI has no Pyodide build of "
+            f"{', '.join(lock.get('not_on_pypi', ['matplotlib']))}): each picture cell must print one line"
+        )
     start = re.search(
         r'id="start" href="lab/index.html\?path=([^"]+)"', (site / "index.html").read_text()
     ).group(1)
@@ -200,12 +268,27 @@ def check(site, shots, exercise, quick_steps):
                 page.locator("#start").click()
 
             train0 = start_link if start == "notebooks/train0.ipynb" else url("notebooks/train0.ipynb")
-            page, _, entry = run_one(b, "train0", train0, lesson[0], 0, None, shots)
+            page, _, entry = run_one(b, "train0", train0, lesson[0], 0, None, shots, drawn=drawn)
             page.close()
             report["runs"].append(entry)
             report["kernel_start_s"] = entry["kernel_ready_s"]  # the first page load: nothing cached yet
+            report["first_lesson_s"] = round(entry["kernel_ready_s"] + entry["notebook_s"], 1)
+            # with pictures to draw, one of every step: the lessons between too, in quick mode
+            for n in [n for n in marked if n not in (0, 5)] if drawn else []:
+                page, _, entry = run_one(
+                    b,
+                    f"train{n}",
+                    url(f"notebooks/train{n}.ipynb"),
+                    lesson[n],
+                    n,
+                    quick_steps,
+                    shots,
+                    drawn=True,
+                )
+                page.close()
+                report["runs"].append(entry)
             page, _, entry = run_one(
-                b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps, shots
+                b, "train5", url("notebooks/train5.ipynb"), lesson[5], 5, quick_steps, shots, drawn=drawn
             )
             report["runs"].append(entry)
             upload(page, Path(tmp) / solved, "notebooks/exercises")  # to the browser's storage: every page's
@@ -219,6 +302,7 @@ def check(site, shots, exercise, quick_steps):
                 quick_steps,
                 shots,
                 focus="✓",
+                drawn=drawn,
             )
             report["runs"].append(entry)
             checks = [line for line in text.splitlines() if line.startswith(("✓", "✗"))]
@@ -245,8 +329,8 @@ def check(site, shots, exercise, quick_steps):
         served = log.read_text(errors="replace")
         needed = [f"/static/pyodide/{name}" for name in lite.PYODIDE_CORE]
         needed += [
-            f"/static/pyodide/{w['file']}" if w["into"] == "pyodide" else f"/pypi/{w['file']}"
-            for w in lite.load_lock()["wheels"]
+            f"/static/pyodide/{w['file']}" if w["into"] in ("pyodide", "preload") else f"/pypi/{w['file']}"
+            for w in lock["wheels"]
         ]
         unserved = [path for path in needed if not re.search(f'"GET {re.escape(path)}[ ?]', served)]
         if unserved:
@@ -260,6 +344,12 @@ def check(site, shots, exercise, quick_steps):
     )
     files_count, total = lite.size(site)
     report["site"] = {"files": files_count, "bytes": total}
+    report["pictures"] = {
+        "drawn": drawn,
+        "not_on_pypi": lock.get("not_on_pypi", []),
+        "screenshots": sorted(p.name for p in shots.glob("*picture-*.png")),
+        "widgets": sorted(p.name for p in shots.glob("widget-*.png")),
+    }
     (shots / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"screenshots and report.json in {os.path.relpath(shots)}")
     return report

@@ -17,6 +17,12 @@ come from PyPI; the trimmed pyodide-lock.json names only those, with their PyPI 
 which the kernel needs and Pyodide does not ship, is served as a piplite wheel. The kernel never
 falls back to PyPI (disablePyPIFallback), so the page fetches nothing from anywhere but the site.
 
+The notebooks' widgets (ipywidgets) work: its pure wheel is added to the served lock and loaded when the
+kernel starts, and jupyterlab_widgets (in .venv-lite) puts its widget manager in the site. Their pictures
+need matplotlib, numpy, pillow and the rest built for Pyodide: `--lock` pins them from PyPI when PyPI has
+every one for this Pyodide, else none, and tools/lite/lock.json names what PyPI lacked ("not_on_pypi");
+without them a picture cell prints one line and the rest of the notebook runs.
+
 Every download goes through npm or pip and is checked against tools/lite/lock.json (npm integrity, sha256)
 before it is used; downloads are cached in build/cache/lite/. The build is clean every time (a rebuild over
 an old output can lose pyodideUrl), in a temp folder moved into place at the end, with every file time
@@ -35,6 +41,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from .. import diff
@@ -53,6 +60,17 @@ PYODIDE_LOCK = "pyodide-lock.json"
 # ipykernel, comm, pyodide-kernel, jedi and ipython; ipykernel and pyodide-kernel come with the kernel).
 LOCK_ROOTS = ("micropip", "ipython", "jedi")
 PIPLITE_EXTRAS = ("comm",)  # needed by pyodide-kernel, not in Pyodide's lock: served as piplite wheels
+# What the notebooks' pictures need. Pyodide builds matplotlib and its compiled dependencies, but its npm
+# package holds only the core: the lock pins them from PyPI when PyPI has Pyodide's wheel of every one,
+# else none of them (and names the missing in "not_on_pypi"): a picture cell then prints one line.
+PICTURE_ROOTS = ("matplotlib",)
+# Pure wheels Pyodide's lock lacks that the site adds to it, with what they need from it, loaded when the
+# kernel starts (loadPyodideOptions.packages) so that a module's import finds them, not only a cell's.
+# ipywidgets' JupyterLab side is jupyterlab_widgets, in tools/lite/requirements.txt; comm and ipython
+# it needs too, and the kernel installs both before the first cell.
+PRELOAD = {"ipywidgets": ("traitlets",)}
+WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"  # jupyterlab_widgets' labextension
+KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # The site's files: (source in the repo, path on the site). Notebooks run in /drive/notebooks, so the
 # steps find ../data/names.txt, as in the repo.
 CONTENTS = (("notebooks", "notebooks"), ("data/names.txt", "data/names.txt"))
@@ -129,14 +147,15 @@ def fetch_wheels(wheels):
     """Every pinned wheel, from the cache or `pip download` (hash-checked by pip and again here)."""
     folder = CACHE / "wheels"
     missing = [w for w in wheels if not (folder / w["file"]).is_file()]
-    if missing:
+    for tags in sorted({wheel_tags(w["file"]) for w in missing}):  # one pip per platform
         folder.mkdir(parents=True, exist_ok=True)
-        progress(f"pip download {len(missing)} wheel(s) …")
+        group = [w for w in missing if wheel_tags(w["file"]) == tags]
+        progress(f"pip download {len(group)} wheel(s) …")
         with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=CACHE, delete=False) as req:
-            for w in missing:
+            for w in group:
                 req.write(f"{w['name']}=={w['version']} --hash=sha256:{w['sha256']}\n")
         try:
-            pip_download(["--require-hashes", "-r", req.name], folder)
+            pip_download(["--require-hashes", "-r", req.name], folder, tags)
         finally:
             os.unlink(req.name)
     for w in wheels:
@@ -151,8 +170,17 @@ def fetch_wheels(wheels):
     return {w["file"]: folder / w["file"] for w in wheels}
 
 
-def pip_download(args, folder):
-    """Pure wheels for Pyodide's Python, no dependencies (the lock names each one)."""
+def wheel_tags(file):
+    """(abi, platform) of a wheel's file name: ("none", "any") for a pure one."""
+    return tuple(file.removesuffix(".whl").split("-")[-2:])
+
+
+def pip_download(args, folder, tags=("none", "any")):
+    """Wheels for Pyodide's Python, no dependencies (the lock names each one): pure ones, or with `tags`
+    (abi, platform) Pyodide's builds, e.g. ("cp314", "pyemscripten_2026_0_wasm32")."""
+    abi, platform = tags
+    # a pure wheel's platform is "any": else pip takes a compiled wheel for this machine, where one exists
+    tags = ["--platform", platform] + ([] if platform == "any" else ["--implementation", "cp", "--abi", abi])
     run(
         [
             sys.executable,
@@ -164,6 +192,7 @@ def pip_download(args, folder):
             "--only-binary=:all:",
             "--python-version",
             "3.14",
+            *tags,
             "--dest",
             str(folder),
             *args,
@@ -200,7 +229,7 @@ def pyodide_lock(tarball):
 
 def write_lock():
     """Re-pin tools/lite/lock.json: Pyodide as the installed kernel expects it, and the wheels it needs from
-    PyPI."""
+    PyPI (the pictures' only when PyPI has Pyodide's build of every one)."""
     version = kernel_pyodide_version()
     integrity = run(["npm", "view", f"pyodide@{version}", "dist.integrity"]).strip()
     pin = {"package": "pyodide", "version": version, "integrity": integrity}
@@ -210,33 +239,47 @@ def write_lock():
         if LOCK.is_file()
         else {}
     )
-    wanted = [
-        (packages[k]["name"], packages[k]["version"], "pyodide") for k in lock_closure(packages, LOCK_ROOTS)
-    ]
-    wanted += [(name, old[name]["version"] if name in old else None, "piplite") for name in PIPLITE_EXTRAS]
-    wheels = []
+    kernel = lock_closure(packages, LOCK_ROOTS)
+    pictures = [k for k in lock_closure(packages, PICTURE_ROOTS) if k not in kernel]
+    extras = [(name, "piplite") for name in PIPLITE_EXTRAS] + [(name, "preload") for name in PRELOAD]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, version, into in wanted:
-            before = set(os.listdir(tmp))
-            pip_download([f"{name}=={version}" if version else name], Path(tmp))
-            (file,) = set(os.listdir(tmp)) - before
-            version = version or file.split("-")[1]
-            if into == "pyodide" and file != packages[normalize(name)]["file_name"]:
-                raise LiteError(
-                    f"PyPI's wheel {file} is not the {packages[normalize(name)]['file_name']} that "
-                    f"Pyodide's lock names"
-                )
+        wheels = [pin_wheel(packages[k], "pyodide", Path(tmp)) for k in kernel]
+        found = {k: pin_wheel(packages[k], "pyodide", Path(tmp), missing_ok=True) for k in pictures}
+        missing = sorted(packages[k]["name"] for k, w in found.items() if w is None)
+        wheels += [] if missing else list(found.values())
+        for name, into in extras:
             wheels.append(
-                {
-                    "name": name,
-                    "version": version,
-                    "file": file,
-                    "sha256": sha256(Path(tmp) / file),
-                    "into": into,
-                }
+                pin_wheel({"name": name, "version": old.get(name, {}).get("version")}, into, Path(tmp))
             )
-    LOCK.write_text(json.dumps({"pyodide": pin, "wheels": wheels}, indent=2) + "\n", encoding="utf-8")
+    lock = {"pyodide": pin, "wheels": wheels}
+    if missing:
+        lock["not_on_pypi"] = missing
+    LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {LOCK.relative_to(ROOT)}: pyodide {pin['version']}, {len(wheels)} wheels")
+    if missing:
+        print(
+            f"without matplotlib: PyPI has no Pyodide {version} wheel of {', '.join(missing)} "
+            "(the site's picture cells print one line)"
+        )
+
+
+def pin_wheel(package, into, folder, missing_ok=False):
+    """The lock's entry for one wheel, downloaded from PyPI into `folder`: Pyodide's package (its lock's
+    entry: that file, that version) or a pure wheel (a version given, or the newest). None when PyPI
+    lacks Pyodide's file and `missing_ok`."""
+    name, version, file = package["name"], package.get("version"), package.get("file_name")
+    before = set(os.listdir(folder))
+    try:
+        pip_download([f"{name}=={version}" if version else name], folder, wheel_tags(file or "-none-any.whl"))
+    except LiteError:
+        if missing_ok:
+            return None
+        raise
+    (got,) = set(os.listdir(folder)) - before
+    if file and got != file:
+        raise LiteError(f"PyPI's wheel {got} is not the {file} that Pyodide's lock names")
+    version = version or got.split("-")[1]
+    return {"name": name, "version": version, "file": got, "sha256": sha256(folder / got), "into": into}
 
 
 # --- the build -----------------------------------------------------------------------------------
@@ -259,19 +302,66 @@ def stage_pyodide(tarball, wheels, paths, folder, epoch):
         lock = json.load(tar.extractfile(f"package/{PYODIDE_LOCK}"))
     served = {}
     for w in wheels:
-        if w["into"] != "pyodide":
+        if w["into"] == "pyodide":
+            entry = lock["packages"][normalize(w["name"])]
+            if entry["file_name"] != w["file"]:
+                raise LiteError(
+                    f"tools/lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
+                    "run `make lite-lock`"
+                )
+        elif w["into"] == "preload":
+            entry = preload_entry(w)
+        else:
             continue
-        entry = lock["packages"][normalize(w["name"])]
-        if entry["file_name"] != w["file"]:
-            raise LiteError(
-                f"tools/lite/lock.json pins {w['file']}, Pyodide's lock names {entry['file_name']}: "
-                "run `make lite-lock`"
-            )
         served[normalize(w["name"])] = {**entry, "sha256": w["sha256"]}
         shutil.copy(paths[w["file"]], folder / w["file"])
     lock["packages"] = served
     (folder / PYODIDE_LOCK).write_text(json.dumps(lock), encoding="utf-8")  # the format Pyodide ships it in
     touch_tree(folder, epoch)
+
+
+def preload_entry(w):
+    """Pyodide's lock entry for a pure wheel it does not ship (PRELOAD says what it needs)."""
+    return {
+        "name": w["name"],
+        "version": w["version"],
+        "file_name": w["file"],
+        "install_dir": "site",
+        "sha256": w["sha256"],
+        "package_type": "package",
+        "imports": [normalize(w["name"]).replace("-", "_")],
+        "depends": list(PRELOAD[w["name"]]),
+        "unvendored_tests": False,
+    }
+
+
+def widgets_pin(path):
+    """The jupyterlab_widgets release an ipywidgets wheel asks for ("~=3.0.17"), from its METADATA."""
+    with zipfile.ZipFile(path) as wheel:
+        meta = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        found = re.search(
+            r"^Requires-Dist: jupyterlab_widgets\s*~=\s*([\d.]+)", wheel.read(meta).decode(), re.M
+        )
+    return found.group(1) if found else None
+
+
+def check_widgets(wheels, paths):
+    """ipywidgets in the kernel and jupyterlab_widgets in the page must be releases made for each other."""
+    from importlib import metadata
+
+    for w in wheels:
+        if normalize(w["name"]) != "ipywidgets":
+            continue
+        wanted = widgets_pin(paths[w["file"]])
+        try:
+            have = metadata.version("jupyterlab_widgets")
+        except metadata.PackageNotFoundError:
+            have = None
+        if wanted and have != wanted:
+            raise LiteError(
+                f"{w['file']} needs jupyterlab_widgets {wanted}, .venv-lite has {have}: pin "
+                f"jupyterlab_widgets=={wanted} in tools/lite/requirements.txt (or ipywidgets to match)"
+            )
 
 
 def touch_tree(folder, epoch):
@@ -315,7 +405,12 @@ def start_label(start):
     return f"{what} {found.group(2)}, {idea(int(found.group(2)))}"
 
 
-def landing_page(start):
+NO_PICTURES = """<p class="muted">The pictures under the lessons' cells need matplotlib, which this in-browser
+Python does not have yet: here each says so in one line, and everything else runs. They are drawn in
+JupyterLab (<code>make lab</code>) and on the course site.</p>"""
+
+
+def landing_page(start, drawn=True):
     """index.html: where to start, every notebook, and how to keep (and hand in) your work.
 
     It stands in for JupyterLite's own root page, which only redirects to the lab; like that page it holds the
@@ -357,6 +452,7 @@ loading into the page. After that, run the cells from the top with Shift+Enter.<
 <h2>Every notebook</h2>
 <p>Each lesson adds one idea to the one before it. Its exercise notebook is the same lesson with that idea
 taken out for you to write; a check cell under each blank prints ✓ when your code is right.</p>
+{"" if drawn else NO_PICTURES}
 <table><tbody>{rows}</tbody></table>
 <h2>Keeping your work</h2>
 <ul>
@@ -400,7 +496,8 @@ def build(out=OUT, start=START):
     with tempfile.TemporaryDirectory(prefix="lite-") as tmp:
         stage = Path(tmp) / "stage"
         stage.mkdir()
-        shutil.copy(LITE / "jupyter-lite.json", stage / "jupyter-lite.json")
+        (stage / "jupyter-lite.json").write_text(lite_config(lock), encoding="utf-8")
+        check_widgets(lock["wheels"], paths)
         stage_pyodide(tarball, lock["wheels"], paths, stage / "static" / "pyodide", epoch)
         (stage / "pypi").mkdir()
         for w in lock["wheels"]:
@@ -428,7 +525,7 @@ def build(out=OUT, start=START):
             cwd=stage,
             env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
         )
-        (built / "index.html").write_text(landing_page(start), encoding="utf-8")
+        (built / "index.html").write_text(landing_page(start, drawn(lock)), encoding="utf-8")
         touch_tree(built, epoch)
         check_site(built, lock)
         if out.exists():
@@ -437,10 +534,28 @@ def build(out=OUT, start=START):
     return time.perf_counter() - started
 
 
+def drawn(lock):
+    """Whether the site's kernel can draw the pictures: the lock has matplotlib (PICTURE_ROOTS)."""
+    return set(PICTURE_ROOTS) <= {normalize(w["name"]) for w in lock["wheels"]}
+
+
+def preloaded(lock):
+    return [w["name"] for w in lock["wheels"] if w["into"] == "preload"]
+
+
+def lite_config(lock):
+    """tools/lite/jupyter-lite.json, with the kernel told to load the PRELOAD wheels when it starts."""
+    config = json.loads((LITE / "jupyter-lite.json").read_text(encoding="utf-8"))
+    kernel = config["jupyter-config-data"]["litePluginSettings"][KERNEL_SETTINGS]
+    if preloaded(lock):
+        kernel.setdefault("loadPyodideOptions", {})["packages"] = preloaded(lock)
+    return json.dumps(config, indent=2) + "\n"
+
+
 def check_site(site, lock):
     """What a build must hold for the page to run offline: the config pointing at the site's own Pyodide."""
     config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
-    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    kernel = config["litePluginSettings"][KERNEL_SETTINGS]
     problems = []
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.mjs":
         problems.append(
@@ -450,6 +565,14 @@ def check_site(site, lock):
         problems.append("disablePyPIFallback is not set: the kernel could go to PyPI")
     if any(not url.startswith("./") for url in kernel.get("pipliteUrls", [])):
         problems.append(f"a pipliteUrl is not on the site: {kernel['pipliteUrls']}")
+    if kernel.get("loadPyodideOptions", {}).get("packages", []) != preloaded(lock):
+        problems.append(f"the kernel does not load {preloaded(lock)} when it starts (loadPyodideOptions)")
+    extensions = [e.get("name") for e in config.get("federated_extensions", [])]
+    if "ipywidgets" in preloaded(lock) and WIDGETS_EXTENSION not in extensions:
+        problems.append(
+            f"no {WIDGETS_EXTENSION} among the site's extensions ({extensions}): widgets would not show "
+            "(is jupyterlab_widgets in .venv-lite?)"
+        )
     served = json.loads((site / "static" / "pyodide" / PYODIDE_LOCK).read_text(encoding="utf-8"))["packages"]
     for entry in served.values():
         path = site / "static" / "pyodide" / entry["file_name"]
