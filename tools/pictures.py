@@ -30,6 +30,10 @@ NO_MATPLOTLIB = (
     "no picture: matplotlib is not installed in this kernel: run `%pip install matplotlib` in a cell, "
     "restart the kernel and run the notebook again (everything else runs without it)"
 )
+NO_MATPLOTLIB_IN_BROWSER = (  # JupyterLite's Pyodide: the site's lock has no matplotlib build to offer
+    "no picture: this in-browser kernel has no matplotlib; the pictures are drawn in JupyterLab, "
+    "in a notebook on your own machine and on the course site (everything else runs here)"
+)
 NO_WIDGETS = (
     "no widget: ipywidgets is not installed in this kernel (`%pip install ipywidgets`): the two cells "
     "above do the same, with the prefix and the temperature typed into them"
@@ -87,7 +91,7 @@ def figure(width, height, cols=1, rows=1, top=0.45, left=0.9, bottom=0.6):
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        print(NO_MATPLOTLIB)
+        print(NO_MATPLOTLIB_IN_BROWSER if sys.platform == "emscripten" else NO_MATPLOTLIB)
         return None, [None] * (cols * rows)
     fig = Figure(figsize=(width, height), dpi=DPI)
     fig.subplots_adjust(
