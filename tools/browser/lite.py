@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .. import steprun
 from ..lite import build as lite
-from ..project import QUICK, command_line, pinned_environment, positive_int, run_main
+from ..project import QUICK, command_line, pinned_environment, positive_int, run_main, step_numbers
 from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
