@@ -18,7 +18,8 @@ import nbformat
 from tools import steprun
 from tools.generate import notebooks
 from tools.generate import setup_cell as standalone
-from tools.project import QUICK, kv_cache
+from tools.project import QUICK
+from tools.sampling import kv_cache
 
 from gradcheck import check_value_params
 from picturecheck import check_pictures

@@ -3,8 +3,7 @@
     import project        # a tool in tools/ finds it next to itself; tests put tools/ on sys.path
 
 Where things are (ROOT, STEPS, DATASET, SHARED), which steps exist (step_numbers), the knobs a
-step reads (KNOBS), the reference log, the shape of a step's key/value cache (kv_cache), and the
-three rules of every tool's command line:
+step reads (KNOBS), the reference log, and the three rules of every tool's command line:
   - command_line(__doc__, __file__): an argparse parser whose --help shows the tool's docstring and exits 0
     before the tool does anything, and whose errors are ONE line on stderr, exit status 2;
   - `with pinned_environment(): import jupytext` for a tool that needs the pinned .venv: run
@@ -22,11 +21,6 @@ import os
 import re
 import sys
 from pathlib import Path
-
-try:  # the shape of a step's key/value cache is tools/sampling.py's, which a notebook carries alone
-    from .sampling import kv_cache  # noqa: F401  (the tools and tests import it from here)
-except ImportError:
-    from sampling import kv_cache  # noqa: F401
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent

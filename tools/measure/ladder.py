@@ -41,7 +41,8 @@ from .. import (
     diff,  # the steps' titles, the same helper the diff printer uses
     steprun,
 )
-from ..project import RESULTS, command_line, kv_cache, positive_int, run_main, step_list, step_numbers
+from ..project import RESULTS, command_line, positive_int, run_main, step_list, step_numbers
+from ..sampling import kv_cache
 from . import bench  # the machine description the benchmark uses
 
 DOCS = str(RESULTS)
