@@ -209,7 +209,7 @@ nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (build/nbgrader/: s
 	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py || echo "(no data/names.txt: each notebook downloads it when it runs)"
 	$(NBG_VENV)/bin/python -m tools.nbgrader.course $(BUILD)/nbgrader
 
-grade-proof: $(NBG_VENV)/.installed ##dev nbgrader generate_assignment + autograde + generate_feedback on simulated students (5-10 min)
+grade-proof: $(NBG_VENV)/.installed browser-deps ##dev nbgrader grades simulated students (right, wrong, gaming, runaway), the teacher's workflow, a feedback page in Chromium
 	$(PYTHON) tools/dataset.py
 	$(NBG_VENV)/bin/python -m tools.nbgrader.course --grade-check
 

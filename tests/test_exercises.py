@@ -483,7 +483,11 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
             checker, args = call.split("(", 1)
             graded = f"passed, line = _graded().{checker}.verdict({args}"
             assert t_cell.source.splitlines()[-2:] == [graded, "assert passed, line"]
-            assert meta["grade"] and meta["locked"] and meta["grade_id"].endswith(f"-{name}")
+            assert (
+                meta["grade"]
+                and meta["locked"]
+                and meta["grade_id"] == exercises.grade_id(exercises.exercise_of(meta["grade_id"]), name)
+            )
         elif t_cell.id.endswith("-setup"):  # the teacher's also carries the grade cells' checkers
             assert "def _graded" in t_cell.source and "def _graded" not in s_cell.source
             assert meta["locked"]

@@ -503,8 +503,14 @@ def nbgrader(cell, kind):
 
 
 def grade_id(number, name):
-    """nbgrader's name of an exercise's grade cell, as the feedback and the gradebook show it."""
-    return f"{number}-{name}"
+    """nbgrader's name of an exercise's grade cell, as the feedback and the gradebook show it (letters,
+    digits, _ and - only): ex2_1-Value-__mul__."""
+    return f"ex{number.replace('.', '_')}-{re.sub(r'[^A-Za-z0-9_]', '-', name)}"
+
+
+def exercise_of(grade_id):
+    """The exercise number of a grade cell's grade_id: "2.1"."""
+    return grade_id.split("-")[0][2:].replace("_", ".")
 
 
 def check_cell(number, name, exercise, id, teacher):
