@@ -132,7 +132,7 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def write_course(folder, say=print):
+def write_course(folder, say=print, mathjax=True):
     """Every file of course_files() in folder; one the teacher changed since make nbgrader wrote it is
     kept, and said so. Also MathJax for the feedback pages (once; without npm, the math stays TeX)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,13 +150,13 @@ def write_course(folder, say=print):
     record.write_text(json.dumps(written, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     for name in kept:
         say(f"kept {folder / name}: you changed it (to get make nbgrader's, delete it and run make nbgrader)")
-    mathjax = folder / "feedback" / "mathjax"
-    if not (mathjax / "tex-chtml.js").is_file():
+    where = folder / "feedback" / "mathjax"
+    if mathjax and not (where / "tex-chtml.js").is_file():
         from ..lite.build import LiteError
         from ..site import build as site
 
         try:
-            site.mathjax(mathjax)
+            site.mathjax(where)
         except (LiteError, OSError) as error:
             say(f"(no MathJax for the feedback pages: {error}; their math shows as TeX)")
     return folder
