@@ -69,7 +69,7 @@ for knob, value in {quick!r}.items():
 c.Execute.timeout = {timeout}  # seconds per cell
 
 # `nbgrader zip_collect trainN`: files in downloaded/trainN/archive/ named <student>_trainN.ipynb.
-c.FileNameCollectorPlugin.named_regexp = r"(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$"
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$"
 
 # Feedback pages that work offline: the checks named, the setup cell folded, MathJax from feedback/mathjax/.
 here = os.path.dirname(os.path.abspath(__file__))
@@ -288,14 +288,15 @@ def students(n, release):
     return found
 
 
-def nbgrader(course, *args, env=None):
-    """Run one nbgrader command in the course folder; stop with its output if it fails."""
+def nbgrader(course, *args, env=None, fails=False):
+    """Run one nbgrader command in the course folder; stop with its output if it fails (fails: if it
+    does not)."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
     env = env or dict(os.environ)
     result = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=1800)
-    if result.returncode:
+    if bool(result.returncode) != fails:
         sys.exit(
-            f"error: `nbgrader {' '.join(args)}` failed (exit "
+            f"error: `nbgrader {' '.join(args)}` {'did not fail' if fails else 'failed'} (exit "
             f"{result.returncode}):\n{result.stdout}{result.stderr}"
         )
     return result
@@ -325,8 +326,7 @@ def said(course, student, assignment):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
             lines = [o.get("evalue", "") for o in cell.outputs if o.output_type == "error"]
-            lines += [o.get("text", "") for o in cell.outputs if o.output_type == "stream"]
-            out[exercises.exercise_of(meta["grade_id"])] = " ".join(" ".join(lines).split())
+            out[exercises.exercise_of(meta["grade_id"])] = " | ".join(dict.fromkeys(lines)) or "✓"
     return out
 
 
@@ -425,6 +425,16 @@ def table(course):
             lines += [
                 f"{assignment.name}: " + " | ".join(["student", "total", *ids, "needs manual grade"]),
             ]
+            graded = {s.student.id for s in assignment.submissions}
+            for folder in sorted((Path(course) / "submitted").glob(f"*/{assignment.name}")):
+                expected = [nb.name + ".ipynb" for nb in assignment.notebooks]
+                there = sorted(p.name for p in folder.glob("*.ipynb"))
+                if folder.parent.name not in graded or set(expected) - set(there):
+                    lines.append(
+                        f"  {folder.parent.name} | not graded: submitted/{folder.parent.name}/"
+                        f"{assignment.name}/ has {', '.join(there) or 'no notebook'}, not "
+                        f"{', '.join(expected)}: rename it, then autograde with --force"
+                    )
             for submission in sorted(assignment.submissions, key=lambda s: s.student.id):
                 cells = {}
                 for nb in assignment.notebooks:
@@ -492,14 +502,19 @@ def workflow(folder, env):
                 archive.mkdir(parents=True)
                 for name in ("alice_train2.ipynb", "bob_train2 (1).ipynb"):
                     nbformat.write(solved, archive / name)
-            nbgrader(folder, *command.split()[1:], env=env)
+            autograde = command.startswith("nbgrader autograde")
+            result = nbgrader(folder, *command.split()[1:], env=env, fails=autograde)  # bob's file
+            if autograde and "for student 'bob'" not in result.stdout + result.stderr:
+                problems.append("workflow: autograde should name bob, whose notebook has another name")
         shown = table(folder)
         print(f"python -m tools.nbgrader.course --table {folder.name}/:\n{shown}")
-        rows = {line.split(" | ")[0].strip(): line for line in shown.splitlines()[1:]}
+        rows = {}
+        for line in shown.splitlines()[1:]:  # a student's lines, joined
+            rows[line.split(" | ")[0].strip()] = rows.get(line.split(" | ")[0].strip(), "") + line
         if "4 / 4" not in rows.get("alice", ""):
             problems.append(f"workflow: alice should have 4 / 4: {rows.get('alice')}")
-        if "0 / 4" not in rows.get("bob", ""):
-            problems.append(f"workflow: bob's renamed notebook should score 0 / 4: {rows.get('bob')}")
+        if "not graded" not in rows.get("bob", "") or "train2 (1).ipynb" not in rows.get("bob", ""):
+            problems.append(f"workflow: --table should say bob's renamed notebook is not graded: {rows}")
         if not (folder / "grades.csv").is_file():
             problems.append("workflow: nbgrader export wrote no grades.csv")
         if not (folder / "feedback" / "alice" / "train2" / "train2.html").is_file():
