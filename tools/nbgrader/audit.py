@@ -95,3 +95,13 @@ def verdicts(cells):
             elif uses:
                 every.append(f"cell {i + 1} (not an answer cell) uses {', '.join(uses)}")
     return out
+
+
+if __name__ == "__main__":  # run directly: one line saying what uses it, exit status 2
+    import sys
+
+    sys.stderr.write(
+        "error: tools/nbgrader/audit.py is a library, not a command: `make nbgrader` copies it into the "
+        "course's nbgrader_config.py\n"
+    )
+    sys.exit(2)

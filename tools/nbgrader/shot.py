@@ -23,10 +23,11 @@ FACTS = """() => ({
 
 def main(argv=None):
     parser = command_line(__doc__, __file__)
-    parser.add_argument("folder")
-    parser.add_argument("page")
-    parser.add_argument("png")
+    for name in ("folder", "page", "png"):
+        parser.add_argument(name, nargs="?")
     args = parser.parse_args(argv)
+    if not args.png:
+        parser.error("give FEEDBACK_FOLDER, PAGE and PNG")
     if driver.missing():
         sys.exit(f"error: {driver.missing()}")
     server = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
