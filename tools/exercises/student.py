@@ -24,8 +24,9 @@ inside it, so the notebook works alone, anywhere; in the repository it works fro
 
 The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
 markers with the hint just above them, the cell metadata of nbgrader's Create Assignment toolbar
-(blank cells: autograded answers; checks: autograder tests worth POINTS that `assert`; the setup
-cell locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
+(each exercise's answer a cell of its own, an autograded answer; checks: autograder tests worth POINTS
+that assert what a fresh copy of the checkers says, named after their exercise; the setup cell and all
+given code locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
