@@ -5,7 +5,8 @@
 Serves FEEDBACK_FOLDER (nbgrader's feedback/, which holds mathjax/) on 127.0.0.1, opens PAGE and
 fails unless the math is typeset by the local MathJax, the setup cell is folded away, every check is
 named after its exercise, no line runs off the page and nothing was asked of the network; then the
-screenshot. Run by tools/nbgrader/course.py (whose venv has no playwright) with the repo's .venv.
+screenshots: the top of the page (PNG), and the first check lost (PNG with -check before .png).
+Run by tools/nbgrader/course.py (whose venv has no playwright) with the repo's .venv.
 """
 
 import sys
@@ -36,8 +37,11 @@ def main(argv=None):
         page.goto(f"{http.url}/{args.page}")
         page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
         facts = page.evaluate(FACTS)
-        page.locator("#toc").scroll_into_view_if_needed()
         browser.screenshot(page, args.png)
+        lost = page.locator(".panel-danger")
+        if lost.count():  # the first check lost, its ✗ line wrapped: a second picture
+            lost.first.scroll_into_view_if_needed()
+            browser.screenshot(page, args.png.replace(".png", "-check.png"))
         browser.assert_local()
     problems = [
         *(["the setup cell is not folded away"] if facts["setup"] != [False] else []),
