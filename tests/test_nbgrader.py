@@ -83,3 +83,10 @@ def test_make_nbgrader_keeps_a_file_the_teacher_changed_and_says_so(tmp_path):
     config.unlink()  # deleted: make nbgrader writes its own again
     course.write_course(tmp_path, said.append, mathjax=False)
     assert config.read_text(encoding="utf-8") == course.config() and len(said) == 3
+
+
+def test_the_guide_says_the_time_limit_and_the_cell_timeout():
+    from tools.exercises import common
+
+    guide = (course.DOCS).read_text(encoding="utf-8")
+    assert f"did not finish in {common.LIMIT} s" in guide and f"cell timeout of {course.TIMEOUT} s" in guide
