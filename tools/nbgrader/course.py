@@ -506,7 +506,8 @@ def workflow(folder, env):
             result = nbgrader(folder, *command.split()[1:], env=env, fails=autograde)  # bob's file
             if autograde and "for student 'bob'" not in result.stdout + result.stderr:
                 problems.append("workflow: autograde should name bob, whose notebook has another name")
-        shown = table(folder)
+        command = [sys.executable, "-m", "tools.nbgrader.course", "--table", str(folder)]
+        shown = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
         print(f"python -m tools.nbgrader.course --table {folder.name}/:\n{shown}")
         rows = {}
         for line in shown.splitlines()[1:]:  # a student's lines, joined
