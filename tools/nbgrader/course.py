@@ -56,14 +56,13 @@ CONFIG = """\
 # make nbgrader keeps a changed copy; delete it to get a new one).
 import os
 
-import nbgrader
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 c = get_config()
 c.CourseDirectory.course_id = "microgpt"
 
 # The autograder runs each notebook in quick mode (the checks need no training): then every cell takes a
-# few seconds, and a cell that never ends costs TIMEOUT s. A knob set in your shell wins.
+# few seconds, and a cell that never ends costs {timeout} s. A knob set in your shell wins.
 for knob, value in {quick!r}.items():
     os.environ.setdefault(knob, value)
 c.Execute.timeout = {timeout}  # seconds per cell
@@ -72,11 +71,9 @@ c.Execute.timeout = {timeout}  # seconds per cell
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$"
 
 # Feedback pages that work offline: the checks named, the setup cell folded, MathJax from feedback/mathjax/.
-here = os.path.dirname(os.path.abspath(__file__))
-templates = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
 c.HTMLExporter.template_name = "microgpt_feedback"
-c.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates"), templates]
-c.HTMLExporter.extra_template_paths = [templates]  # where our template finds nbgrader's, which it extends
+here = os.path.dirname(os.path.abspath(__file__))  # the course folder
+c.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates")]
 
 """
 CONFIG_END = """
@@ -112,7 +109,7 @@ WRITTEN = ".written.json"  # sha256 of every file make nbgrader wrote: a differe
 
 def config():
     """nbgrader_config.py: CONFIG, the audit (tools/nbgrader/audit.py, as it is), the preprocessor."""
-    audit = AUDIT.read_text(encoding="utf-8")
+    audit = AUDIT.read_text(encoding="utf-8").split("\n\nif __name__ ==")[0] + "\n"
     return CONFIG.format(quick=QUICK, timeout=TIMEOUT) + "\n# " + "-" * 100 + "\n" + audit + CONFIG_END
 
 
