@@ -189,8 +189,9 @@ $(VENV)/.browser-installed: $(VENV)/.installed tools/browser/requirements.txt
 LITE_VENV := .venv-lite
 .PHONY: lite lite-proof lite-lock
 # LITE_START picks the notebook the landing page starts students on, e.g. make lite LITE_START=notebooks/exercises/train3.ipynb
-lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: build/site/lite/ (serve it, open it)
-	$(LITE_VENV)/bin/python -m tools.lite.build $(if $(LITE_START),--start $(LITE_START))
+# CLASS=1: a class's site, the student notebooks only (the lessons hold every solution): build/site/lite-class/
+lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: build/site/lite/ (CLASS=1: exercises only)
+	$(LITE_VENV)/bin/python -m tools.lite.build $(if $(LITE_START),--start $(LITE_START)) $(if $(filter 1,$(CLASS)),--class)
 
 lite-proof: $(LITE_VENV)/.installed browser-deps ##dev build again (same bytes?), then run lessons and an exercise in headless Chromium
 	$(LITE_VENV)/bin/python -m tools.lite.build --verify
@@ -211,7 +212,7 @@ nbgrader: $(NBG_VENV)/.installed ## write an nbgrader course (build/nbgrader/: s
 	@[ -f data/names.txt ] || $(PYTHON) tools/dataset.py || echo "(no data/names.txt: each notebook downloads it when it runs)"
 	$(NBG_VENV)/bin/python -m tools.nbgrader.course $(BUILD)/nbgrader
 
-grade-proof: $(NBG_VENV)/.installed ##dev nbgrader generate_assignment + autograde + generate_feedback on simulated students (5-10 min)
+grade-proof: $(NBG_VENV)/.installed browser-deps ##dev nbgrader grades simulated students (right, wrong, gaming, runaway), the teacher's workflow, a feedback page in Chromium
 	$(PYTHON) tools/dataset.py
 	$(NBG_VENV)/bin/python -m tools.nbgrader.course --grade-check
 

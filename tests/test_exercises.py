@@ -458,13 +458,37 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
     assert sum(c.source.count(exercises.BEGIN) for c in teacher.cells) == len(
         [r for _, _, parts in exercises.exercises(n) for r in parts]
     )
+    checks = iter(exercises.exercises(n))
     for t_cell, s_cell in zip(teacher.cells, student.cells):
-        if "-check" in t_cell.id:  # for nbgrader the check asserts: a wrong answer costs its points
-            call = s_cell.source.splitlines()[-1].rstrip(";")
-            assert t_cell.source.splitlines()[-1] == f"assert {call}"
-            assert t_cell.metadata.nbgrader.grade and t_cell.metadata.nbgrader.locked
+        meta = t_cell.metadata.get("nbgrader", {})
+        if "-check" in t_cell.id:  # for nbgrader a fresh checker asserts, its ✗ line the message
+            name, _, _ = next(checks)
+            call = s_cell.source.splitlines()[-1].rstrip(";").removeprefix("check.")
+            checker, args = call.split("(", 1)
+            graded = f"passed, line = _graded().{checker}.verdict({args}"
+            assert t_cell.source.splitlines()[-2:] == [graded, "assert passed, line"]
+            assert (
+                meta["grade"]
+                and meta["locked"]
+                and meta["grade_id"] == exercises.grade_id(exercises.exercise_of(meta["grade_id"]), name)
+            )
+        elif t_cell.id.endswith("-setup"):  # the teacher's also carries the grade cells' checkers
+            assert "def _graded" in t_cell.source and "def _graded" not in s_cell.source
+            assert meta["locked"]
         else:
             assert clear_solutions(t_cell.source) == s_cell.source
+            if t_cell.cell_type == "code" and not t_cell.id.endswith("-quick"):  # the quick knob: theirs too
+                assert meta["solution"] != meta["locked"], t_cell.id
+    assert next(checks, None) is None
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_each_answer_has_a_cell_of_its_own(n):
+    """One SyntaxError costs one point: no code cell holds the blanks of two exercises."""
+    nb = exercises.notebook(n)
+    blanks = [c.source.count(exercises.STUB) for c in nb.cells if exercises.STUB in c.source]
+    per_exercise = [len(parts) for _, _, parts in exercises.exercises(n)]
+    assert blanks == per_exercise
 
 
 def test_teachers_page_lists_every_exercise():

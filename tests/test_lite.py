@@ -15,6 +15,7 @@ import pytest
 
 from tools.browser import lite as lite_check
 from tools.lite import build as lite
+from tools.project import step_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -250,3 +251,15 @@ def test_only_the_steps_own_cells_are_compared_with_native_python():
     for path in sorted((ROOT / "notebooks").glob("train*.ipynb")):
         code = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         assert sum(bool(lite_check.STEP_CELL.fullmatch(c["id"])) for c in code) >= 5, path.name
+
+
+def test_a_class_build_holds_no_lesson_notebook(tmp_path):
+    """make lite CLASS=1: the student notebooks and the dataset; no lesson (each holds its solutions)."""
+    lite.stage_contents(tmp_path, 0, lite.CLASS_CONTENTS)
+    notebooks = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
+    assert notebooks == [f"notebooks/exercises/train{n}.ipynb" for n in step_numbers()]
+    assert (tmp_path / "data" / "names.txt").is_file()
+    page = lite.landing_page(lite.CLASS_START, classroom=True)
+    linked = re.findall(r'href="lab/index.html\?path=([^"]+)"', page)
+    assert linked and all(path.startswith("notebooks/exercises/") for path in linked)
+    assert any("notebooks/train" in p for p in re.findall(r'path=([^"]+)"', lite.landing_page(lite.START)))

@@ -242,6 +242,7 @@ TOOLS = ROOT / "tools"
 # The files in tools/ that are not commands: modules the tools and notebooks import, JupyterLab's config.
 MODULES = {
     "browser/driver.py",
+    "nbgrader/audit.py",
     "exercises/wrong.py",
     "generate/kernel_metadata.py",
     "generate/picture_cells.py",

@@ -8,6 +8,7 @@ import functools
 import math
 import os
 import sys
+import time
 
 _context = [""]  # what the running checker is doing, for messages about exceptions
 
@@ -29,26 +30,96 @@ def _short(value):
     return _cut(repr(value), 60)
 
 
+# Student code under a check gets this many seconds (wall time) before it is stopped.
+LIMIT = 10
+
+
+class _Runaway(BaseException):
+    """Raised into the student's code when the check's time is up (not an Exception: `except Exception`
+    in the student's code does not swallow it)."""
+
+
+def _codes(answer):
+    """The code objects of the student's answer (a function, or a class and its methods), nested ones
+    included: the frames the time limit watches line by line."""
+    if isinstance(answer, type):
+        found = set()
+        for value in vars(answer).values():
+            found |= _codes(getattr(value, "__func__", value))
+        return found
+    code = getattr(answer, "__code__", None)
+    found, todo = set(), [code] if code is not None else []
+    while todo:
+        code = todo.pop()
+        found.add(code)
+        todo += [c for c in code.co_consts if hasattr(c, "co_code")]
+    return found
+
+
+@contextlib.contextmanager
+def _deadline(seconds, answer):
+    """Stop the student's code after `seconds`. A trace function, not a signal or a thread: it works the
+    same in CPython and in JupyterLite's Pyodide. The answer's own frames are watched line by line (a loop
+    that never ends), every other frame at its calls only (cheap: given code runs at nearly full speed).
+    Code that never comes back to Python (one huge C call) is not stopped, and an answer that catches
+    BaseException turns the trace off: the grader's cell timeout is behind both."""
+    watched, end, count = _codes(answer), time.monotonic() + seconds, [0]
+
+    def line(frame, event, arg):
+        count[0] += 1
+        if not count[0] & 255 and time.monotonic() > end:
+            raise _Runaway
+        return line
+
+    def call(frame, event, arg):
+        count[0] += 1
+        if not count[0] & 63 and time.monotonic() > end:
+            raise _Runaway
+        return line if frame.f_code in watched else None
+
+    before = sys.gettrace()
+    sys.settrace(call)
+    try:
+        yield
+    finally:
+        sys.settrace(before)
+
+
+def _verdict(label, body, args, kwargs):
+    """(passed, the line to print) of one run of a checker's body."""
+    _on("")
+    try:
+        with _deadline(LIMIT, args[0] if args else None):
+            return True, f"✓ {label}: {body(*args, **kwargs)}"
+    except Wrong as wrong:
+        return False, f"✗ {label}: {_cut(wrong)}"
+    except NotImplementedError as blank:
+        return False, f"✗ {label}: not implemented yet" + (f" — {_cut(blank)}" if str(blank) else "")
+    except _Runaway:
+        where = f" (while {_context[0]})" if _context[0] else ""
+        return False, f"✗ {label}: did not finish in {LIMIT} s{where} — a loop that never ends?"
+    except BaseException as error:  # the student's code failed (SystemExit, KeyboardInterrupt too)
+        where = f" (while {_context[0]})" if _context[0] else ""
+        extra = " — does it call itself without end?" if isinstance(error, RecursionError) else ""
+        return False, f"✗ {label}: your code raised {type(error).__name__}: {_cut(error)}{where}{extra}"
+
+
 def checker(label):
-    """Turn a function that raises Wrong (or lets the student's exception through) into a checker."""
+    """Turn a function that raises Wrong (or lets the student's exception through) into a checker: it
+    prints one line and returns True or False. `checker.verdict(…)` returns (passed, line) as well, for
+    nbgrader's grade cells, whose assertion carries the line."""
 
     def wrap(body):
         @functools.wraps(body)
         def run(*args, **kwargs):
-            _on("")
-            try:
-                line = f"✓ {label}: {body(*args, **kwargs)}"
-            except Wrong as wrong:
-                line = f"✗ {label}: {_cut(wrong)}"
-            except NotImplementedError as blank:
-                line = f"✗ {label}: not implemented yet" + (f" — {_cut(blank)}" if str(blank) else "")
-            except Exception as error:  # the student's code failed: say how, and where
-                where = f" (while {_context[0]})" if _context[0] else ""
-                extra = " — does it call itself without end?" if isinstance(error, RecursionError) else ""
-                line = f"✗ {label}: your code raised {type(error).__name__}: {_cut(error)}{where}{extra}"
-            _say(line)
-            return line.startswith("✓")
+            return verdict(*args, **kwargs)[0]
 
+        def verdict(*args, **kwargs):
+            passed, line = _verdict(label, body, args, kwargs)
+            _say(line)
+            return passed, line
+
+        run.verdict = verdict
         return run
 
     return wrap

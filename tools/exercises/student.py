@@ -24,8 +24,9 @@ inside it, so the notebook works alone, anywhere; in the repository it works fro
 
 The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
 markers with the hint just above them, the cell metadata of nbgrader's Create Assignment toolbar
-(blank cells: autograded answers; checks: autograder tests worth POINTS that `assert`; the setup
-cell locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
+(each exercise's answer a cell of its own, an autograded answer; checks: autograder tests worth POINTS
+that assert what a fresh copy of the checkers says, named after their exercise; the setup cell and all
+given code locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
@@ -33,7 +34,9 @@ tools/generate/notebooks.py.
 """
 
 import ast
+import re
 import sys
+import textwrap
 from collections import namedtuple
 from pathlib import Path
 
@@ -415,7 +418,9 @@ def fill(nb, codes):
             i = [line.strip() for line in lines].index(STUB)
             if not lines[i + 1].strip().startswith("raise NotImplementedError("):
                 raise MarkerError(f"cell {cell.id}: {STUB!r} is not followed by raise NotImplementedError(…)")
-            lines[i : i + 2] = codes.pop(0).split("\n")
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]  # a method cut out of its class
+            code = textwrap.indent(textwrap.dedent(codes.pop(0)), indent)
+            lines[i : i + 2] = code.split("\n")
         cell.source = "\n".join(lines)
     if codes:
         raise MarkerError(f"{len(codes)} answer(s) left over: the notebook has fewer blanks")
@@ -443,6 +448,57 @@ def split_after_blanks(source, mark=STUB):
             break
     head, rest = "\n".join(lines[:last]), "\n".join(lines[last:]).strip("\n")
     return head, rest
+
+
+def _span(lines, node):
+    """(first, last) 0-based lines of a def: its decorators and the comments right above it, down to its
+    last statement and a solution's END marker after it."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    while first > 0 and lines[first - 1].strip().startswith("#"):
+        first -= 1
+    last = node.end_lineno - 1
+    while last + 1 < len(lines) and lines[last + 1].strip() in (END, ""):
+        last += 1
+    while not lines[last].strip():
+        last -= 1
+    return first, last
+
+
+def answer_chunks(source, names, mark=STUB):
+    """A cell's code cut so that each exercise's answer has a cell of its own (one SyntaxError costs one
+    point): [(exercise name, or None for given code, code)], in order. Functions are cut before each
+    exercise's def, and after it (split_after_blanks); methods of a class leave it for a cell each,
+    dedented, that sets them on the class (`Value.log = log`)."""
+    if len(names) == 1:
+        head, rest = split_after_blanks(source, mark)
+        return [(names[0], head)] + ([(None, rest)] if rest else [])
+    lines = source.split("\n")
+    tree = ast.parse(source)
+    top = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    chunks = []
+    if all("." in name for name in names):  # methods of one class
+        cls = top[names[0].split(".")[0]]
+        methods = {node.name: node for node in cls.body if isinstance(node, ast.FunctionDef)}
+        spans = [_span(lines, methods[name.split(".")[1]]) for name in names]
+        taken = {i for first, last in spans for i in range(first, last + 1)}
+        kept = [line for i, line in enumerate(lines[: cls.end_lineno]) if i not in taken]
+        while not kept[-1].strip():
+            kept.pop()
+        chunks.append((None, re.sub(r"\n{3,}", "\n\n", "\n".join(kept))))
+        for name, (first, last) in zip(names, spans):
+            method = name.split(".")[1]
+            code = textwrap.dedent("\n".join(lines[first : last + 1]))
+            attach = f"{cls.name}.{method} = {method}  # a method of {cls.name}, in a cell of its own"
+            chunks.append((name, f"{code}\n\n\n{attach}"))
+        rest = "\n".join(lines[max(cls.end_lineno, *(last + 1 for _, last in spans)) :]).strip("\n")
+        return chunks + ([(None, rest)] if rest else [])
+    starts = [_span(lines, top[name])[0] for name in names]
+    for k, name in enumerate(names):
+        begin = 0 if k == 0 else starts[k]
+        end = starts[k + 1] if k + 1 < len(names) else len(lines)
+        head, rest = split_after_blanks("\n".join(lines[begin:end]).strip("\n"), mark)
+        chunks += [(name, head)] + ([(None, rest)] if rest else [])
+    return chunks
 
 
 def section_of(cells, index):
@@ -480,14 +536,32 @@ def nbgrader(cell, kind):
     return cell
 
 
-def check_cell(number, exercise, id, teacher):
-    """The check under a blank; for nbgrader it asserts, so that a wrong answer costs the points."""
+def grade_id(number, name):
+    """nbgrader's name of an exercise's grade cell, as the feedback and the gradebook show it (letters,
+    digits, _ and - only): ex2_1-Value-__mul__."""
+    return f"ex{number.replace('.', '_')}-{re.sub(r'[^A-Za-z0-9_]', '-', name)}"
+
+
+def exercise_of(grade_id):
+    """The exercise number of a grade cell's grade_id: "2.1"."""
+    return grade_id.split("-")[0][2:].replace("_", ".")
+
+
+def check_cell(number, name, exercise, id, teacher):
+    """The check under a blank; for nbgrader a grade cell that runs a fresh copy of the checker (the setup
+    cell's _graded(): an answer cell cannot replace it) and asserts with its ✗ line as the message."""
     if teacher:
+        if not exercise.check.startswith("check."):
+            raise MarkerError(f"{name}: a check must call check.<checker>(…), not {exercise.check!r}")
+        checker, args = exercise.check[len("check.") :].split("(", 1)
         code = (
             f"# Check exercise {number}: one line, ✓ when your code is right ({POINTS} point).\n"
-            f"assert {exercise.check}"
+            f"passed, line = _graded().{checker}.verdict({args}\n"
+            "assert passed, line"
         )
-        return nbgrader(new_code_cell(code, id=id), "tests")
+        cell = nbgrader(new_code_cell(code, id=id), "tests")
+        cell.metadata["nbgrader"]["grade_id"] = grade_id(number, name)
+        return cell
     return new_code_cell(
         f"# Check exercise {number}: one line, ✓ when your code is right.\n{exercise.check};", id=id
     )
@@ -573,27 +647,38 @@ def notebook(n, teacher=False):
             else []
         )
         if not found:
-            cells.append(cell)
+            given = teacher and cell.cell_type == "code"
+            cells.append(nbgrader(cell, "readonly") if given else cell)  # restored by nbgrader's autograder
             continue
-        cell.source = blank(cell.source, found, teacher)
-        head, rest = split_after_blanks(cell.source, BEGIN if teacher else STUB)
-        cell.source = head
-        cells.append(nbgrader(cell, "solution") if teacher else cell)
-        for k, name in enumerate(dict.fromkeys(r.name for r in found), 1):
+        source = blank(cell.source, found, teacher)
+        names = list(dict.fromkeys(r.name for r in found))
+        chunks = answer_chunks(source, names, BEGIN if teacher else STUB)
+        for j, (name, code) in enumerate(chunks):
+            k = names.index(name) + 1 if name else 0
+            if j == 0:
+                chunk = cell
+                chunk.source = code
+            elif name:
+                chunk = new_code_cell(code, id=f"{cell.id}-answer{k}")
+            else:
+                last = j == len(chunks) - 1
+                chunk = new_code_cell(code, id=f"{cell.id}-rest" if last else f"{cell.id}-rest{j}")
+            if not name:
+                cells.append(nbgrader(chunk, "readonly") if teacher else chunk)
+                continue
+            cells.append(nbgrader(chunk, "solution") if teacher else chunk)
             exercise = todo[name][0]
             listed.append((exercise, section_of(lesson.cells, index)))
             number[name] = f"{n}.{len(listed)}"
             cells.append(new_markdown_cell(hint_cell(number[name], exercise, True), id=f"{cell.id}-idea{k}"))
             cells.append(new_markdown_cell(hint_cell(number[name], exercise), id=f"{cell.id}-hint{k}"))
-            cells.append(check_cell(number[name], exercise, f"{cell.id}-check{k}", teacher))
-        if rest:
-            cells.append(new_code_cell(rest, id=f"{cell.id}-rest"))
+            cells.append(check_cell(number[name], name, exercise, f"{cell.id}-check{k}", teacher))
     missing = set(todo) - set(number)
     if missing:
         raise MarkerError(
             f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}"
         )
-    setup = standalone.cell(standalone.source(n, before=TO_NOTEBOOKS), f"train{n}-setup")
+    setup = standalone.cell(standalone.source(n, TO_NOTEBOOKS, graded=teacher), f"train{n}-setup")
     pictures = standalone.pictures_cell(n)
     head = [
         cells[0],

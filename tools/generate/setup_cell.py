@@ -31,6 +31,9 @@ ROOT = TOOLS.parent
 HIDDEN = {"cellView": "form", "jupyter": {"source_hidden": True}}
 # Files that say "this is the repository" (seen from notebooks/): there the step finds the dataset itself.
 REPOSITORY = (("data", "names.txt"), ("tools", "prepare.py"))
+# What the cell's functions share, as the cell itself defines them (here too, so that they run as a module).
+_SOURCES = {}  # the files carried: {module name: (path, source)}
+_BUILTINS = dict(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__))
 IMPORTS = re.compile(r"^\s*from \.(\w+) import \*", re.M)  # a checker file's own imports
 
 
@@ -40,6 +43,38 @@ def _module(name, path, source):  # what `import name` would make of the file at
     module = sys.modules[name] = types.ModuleType(name)
     exec(compile(source, path, "exec"), module.__dict__)
     return module
+
+
+# The graded check (nbgrader's grade cells). Threat model: the answer cells are the student's code; they
+# run in this kernel before and while it is checked, and may rebind or patch whatever they can name:
+# `check.adam = …`, `check` itself, a helper of the checkers (`check._close`, `math.isclose`), a builtin
+# (`builtins.abs`, `print`), or raise SystemExit. So a grade cell never uses `check`: _graded() makes a
+# new copy of the checkers from the sources this locked cell carries (nbgrader restores locked cells
+# from the course's copy), with a new `math` and the builtins as they were when this cell ran, none of
+# it an object an answer cell has seen. What no code inside the kernel can stop (an answer that rebinds
+# _graded, or reaches the checker through frames, gc or sys.modules) is stopped outside it: nbgrader's
+# autograder reads every answer cell's code first (tools/nbgrader/audit.py, in nbgrader_config.py).
+def _graded():
+    import importlib.util
+    import types
+
+    spec = importlib.util.find_spec("math")
+    fresh = {"math": importlib.util.module_from_spec(spec)}
+    spec.loader.exec_module(fresh["math"])
+    saved = {name: sys.modules.get(name) for name in ("math", *_SOURCES)}
+    try:
+        sys.modules["math"] = fresh["math"]
+        for name, (path, source) in _SOURCES.items():  # each after the files it imports
+            module = sys.modules[name] = fresh[name] = types.ModuleType(name)
+            module.__builtins__ = dict(_BUILTINS)
+            exec(compile(source, path, "exec"), module.__dict__)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return fresh["check"]
 
 
 def _one_line_exit(shell):  # in IPython: sys.exit("error: …") shows that one line alone
@@ -83,19 +118,30 @@ def carried(n=None):
     return files
 
 
-def embedded(name, path):
-    """`name = _module(…)` of the file at path, its text as it is in a raw string literal."""
+def embedded(name, path, graded=False):
+    """`name = _module(…)` of the file at path, its text as it is in a raw string literal; graded: the
+    text kept in _SOURCES too, for _graded()."""
     text = path.read_text(encoding="utf-8")
     shown = path.relative_to(ROOT).as_posix()
     if "'''" in text or text.rstrip("\n").endswith("\\"):
         raise ValueError(f"{shown} cannot go into a notebook as r'''…''': no ''' in it, please")
+    if graded:
+        kept = f"_SOURCES[{name!r}] = ({shown!r}, r'''{text}''')"
+        return f"{kept}\n{name} = _module({name!r}, *_SOURCES[{name!r}])"
     return f"{name} = _module({name!r}, {shown!r}, r'''{text}''')"
 
 
-def source(n=None, before=""):
-    """The setup cell's code: `before` (plain code run first), then the files carried (carried(n))."""
-    functions = "\n\n".join(inspect.getsource(f) for f in (_module, _one_line_exit, _dataset_beside_notebook))
-    loads = "\n".join(embedded(name, path) for name, path in carried(n))
+def source(n=None, before="", graded=False):
+    """The setup cell's code: `before` (plain code run first), then the files carried (carried(n));
+    graded: also _graded(), the grade cells' copy of the checkers (nbgrader's version)."""
+    kept = (_module, *((_graded,) if graded else ()), _one_line_exit, _dataset_beside_notebook)
+    functions = "\n\n".join(inspect.getsource(f) for f in kept)
+    if graded:
+        i = functions.index("def _graded")
+        functions = functions[:i] + inspect.getcomments(_graded) + functions[i:]
+        before += "_BUILTINS = dict(__import__('builtins').__dict__)  # as they are before any answer ran\n"
+        before += "_SOURCES = {}  # the files carried: {module name: (path, source)}\n"
+    loads = "\n".join(embedded(name, path, graded) for name, path in carried(n))
     return f"""\
 # @title Setup: run this cell first (it is generated; nothing to change here)
 # It lets this notebook run alone: one-line errors; outside the repository (no REPOSITORY files above

@@ -74,6 +74,10 @@ KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # The site's files: (source in the repo, path on the site). Notebooks run in /drive/notebooks, so the
 # steps find ../data/names.txt, as in the repo.
 CONTENTS = (("notebooks", "notebooks"), ("data/names.txt", "data/names.txt"))
+# A class's build (--class): the student notebooks only, for a teacher who grades: the lessons hold every
+# solution. Its own folder, so that it is never mistaken for the whole course.
+CLASS_CONTENTS = (("notebooks/exercises", "notebooks/exercises"), ("data/names.txt", "data/names.txt"))
+CLASS_OUT, CLASS_START = SITE / "lite-class", "notebooks/exercises/train0.ipynb"
 
 
 class LiteError(Exception):
@@ -369,9 +373,9 @@ def touch_tree(folder, epoch):
         os.utime(path, (epoch, epoch))
 
 
-def stage_contents(folder, epoch):
+def stage_contents(folder, epoch, contents=CONTENTS):
     """The files the students see: lessons, exercises, the checkers and the dataset."""
-    for source, target in CONTENTS:
+    for source, target in contents:
         src, dst = ROOT / source, folder / target
         if not src.exists():
             raise LiteError(
@@ -410,15 +414,15 @@ Python does not have yet: here each says so in one line, and everything else run
 JupyterLab (<code>make lab</code>) and on the course site.</p>"""
 
 
-def landing_page(start, drawn=True):
+def landing_page(start, drawn=True, classroom=False):
     """index.html: where to start, every notebook, and how to keep (and hand in) your work.
 
     It stands in for JupyterLite's own root page, which only redirects to the lab; like that page it holds the
     root's (empty) jupyter-config-data, which the lab's pages read, but it loads no script."""
     rows = "".join(
         f"<tr><td>{n}</td><td>{idea(n)}</td>"
-        f'<td><a href="{lite_url(f"notebooks/train{n}.ipynb")}">lesson</a></td>'
-        f'<td><a href="{lite_url(f"notebooks/exercises/train{n}.ipynb")}">exercises</a></td></tr>'
+        + ("" if classroom else f'<td><a href="{lite_url(f"notebooks/train{n}.ipynb")}">lesson</a></td>')
+        + f'<td><a href="{lite_url(f"notebooks/exercises/train{n}.ipynb")}">exercises</a></td></tr>'
         for n in step_numbers()
     )
     return f"""<!DOCTYPE html>
@@ -461,7 +465,8 @@ browser on the same computer and they are still there. A private window, another
 clearing the browser's data starts from the original notebooks again.</li>
 <li><b>To hand a notebook in</b> (or keep a copy): save it (Ctrl+S), then <i>File → Download</i>, or
 right-click it in the file browser on the left and choose <i>Download</i>. You get the <code>.ipynb</code>
-file to send to your teacher; it opens in any Jupyter.</li>
+file to send to your teacher; it opens in any Jupyter. Keep its name (<code>train2.ipynb</code>): the grader
+looks for that name, and a renamed copy (<code>train2 (1).ipynb</code>) is not graded.</li>
 <li><b>Quick mode</b> on a slow machine: add a first cell
 <code>import os; os.environ["NUM_STEPS"] = "50"</code> and run everything after it: training stops after
 50 names instead of 1,000.</li>
@@ -474,7 +479,7 @@ Python included, is served from this site: it works on a school network or a USB
 """
 
 
-def build(out=OUT, start=START):
+def build(out=OUT, start=START, classroom=False):
     """A clean build of the site into `out`; return the seconds it took."""
     started = time.perf_counter()
     out = Path(out)
@@ -504,7 +509,7 @@ def build(out=OUT, start=START):
             if w["into"] == "piplite":
                 shutil.copy(paths[w["file"]], stage / "pypi" / w["file"])
         touch_tree(stage / "pypi", epoch)  # piplite's index takes a wheel's upload time from its file time
-        stage_contents(stage / "files", epoch)
+        stage_contents(stage / "files", epoch, CLASS_CONTENTS if classroom else CONTENTS)
         built = Path(tmp) / "out"
         progress("jupyter lite build …")
         run(
@@ -525,9 +530,9 @@ def build(out=OUT, start=START):
             cwd=stage,
             env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
         )
-        (built / "index.html").write_text(landing_page(start, drawn(lock)), encoding="utf-8")
+        (built / "index.html").write_text(landing_page(start, drawn(lock), classroom), encoding="utf-8")
         touch_tree(built, epoch)
-        check_site(built, lock)
+        check_site(built, lock, CLASS_CONTENTS if classroom else CONTENTS)
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
@@ -552,7 +557,7 @@ def lite_config(lock):
     return json.dumps(config, indent=2) + "\n"
 
 
-def check_site(site, lock):
+def check_site(site, lock, contents=CONTENTS):
     """What a build must hold for the page to run offline: the config pointing at the site's own Pyodide."""
     config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
     kernel = config["litePluginSettings"][KERNEL_SETTINGS]
@@ -583,7 +588,7 @@ def check_site(site, lock):
     for w in lock["wheels"]:
         if w["into"] == "piplite" and not (site / "pypi" / w["file"]).is_file():
             problems.append(f"pypi/{w['file']} is missing")
-    for _, target in CONTENTS:
+    for _, target in contents:
         if not (site / "files" / target).exists():
             problems.append(f"files/{target} is missing")
     if problems:
@@ -609,7 +614,8 @@ def verify(out=OUT):
         start = re.search(
             r'id="start" href="lab/index.html\?path=([^"]+)"', (Path(out) / "index.html").read_text()
         )
-        build(Path(tmp) / "site", start.group(1) if start else START)
+        classroom = not (Path(out) / "files" / "notebooks" / "train0.ipynb").exists()
+        build(Path(tmp) / "site", start.group(1) if start else START, classroom)
         first, second = digests(out), digests(Path(tmp) / "site")
     return sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
 
@@ -623,11 +629,17 @@ def main(argv=None):
     what.add_argument(
         "--lock", action="store_true", help="re-pin tools/lite/lock.json from npm and PyPI (maintainers)"
     )
-    parser.add_argument("--out", default=str(OUT), help="the site (default build/site/lite)")
+    parser.add_argument("--out", help="the site (default build/site/lite; --class: build/site/lite-class)")
     parser.add_argument(
-        "--start", default=START, help=f"the notebook the landing page starts students on (default {START})"
+        "--start",
+        help=f"the notebook the landing page starts students on (default {START}; --class: {CLASS_START})",
     )
+    parser.add_argument("--class", dest="classroom", action="store_true", help="the student notebooks only")
     args = parser.parse_args(argv)
+    args.out = args.out or str(CLASS_OUT if args.classroom else OUT)
+    args.start = args.start or (CLASS_START if args.classroom else START)
+    if args.classroom and not args.start.startswith("notebooks/exercises/"):
+        parser.error(f"--class: --start must be a student notebook (notebooks/exercises/…), not {args.start}")
     try:
         if args.lock:
             write_lock()
@@ -641,7 +653,7 @@ def main(argv=None):
                 return 1
             print(f"reproducible: a second build gave the same {len(digests(args.out))} files, byte for byte")
         else:
-            seconds = build(args.out, args.start)
+            seconds = build(args.out, args.start, args.classroom)
             files, total = size(args.out)
             print(
                 f"built {os.path.relpath(args.out)} in {seconds:.0f} s: {files} files, {total / 1e6:.1f} MB; "
