@@ -284,7 +284,8 @@ def test_two_collapsed_hints_sit_under_each_blank_the_idea_first(n):
             if c.cell_type == "code" and (exercises.STUB in c.source or exercises.BEGIN in c.source)
         ]
         for i in blanks:
-            assert [c.id.split("-")[-1] for c in cells[i + 1 : i + 3]] == ["idea1", "hint1"], cells[i + 1].id
+            idea, hint = (c.id.split("-")[-1] for c in cells[i + 1 : i + 3])  # idea2, hint2: exercise 2's
+            assert idea.startswith("idea") and hint == "hint" + idea[4:], cells[i + 1].id
         ideas = [c for c in cells if "-idea" in c.id]
         hints = [c for c in cells if "-hint" in c.id]
         assert len(hints) == len(ideas) == len(exercises.exercises(n))
@@ -472,7 +473,7 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
                 and meta["locked"]
                 and meta["grade_id"] == exercises.grade_id(exercises.exercise_of(meta["grade_id"]), name)
             )
-        elif t_cell.id.endswith("-setup"):  # the teacher's also carries the grade cells' checkers
+        elif t_cell.id == f"train{n}-setup":  # the teacher's also carries the grade cells' checkers
             assert "def _graded" in t_cell.source and "def _graded" not in s_cell.source
             assert meta["locked"]
         else:
@@ -590,8 +591,12 @@ def carried_code(source):
     """A setup or check cell's code, and the modules a setup cell carries as text (_module(…, r'''…'''))."""
     codes = [source]
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_module":
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_module" and len(node.args) == 3:
             codes.append(node.args[2].value)
+        elif isinstance(node, ast.Assign) and isinstance(
+            node.value, ast.Tuple
+        ):  # _SOURCES[name] = (path, text)
+            codes += [e.value for e in node.value.elts[1:] if isinstance(e, ast.Constant)]
     return codes
 
 
