@@ -44,7 +44,7 @@ def main(argv=None):
             browser.screenshot(page, args.png.replace(".png", "-check.png"))
         browser.assert_local()
     problems = [
-        *(["the setup cell is not folded away"] if facts["setup"] != [False] else []),
+        *(["the setup cells are not folded away"] if not facts["setup"] or any(facts["setup"]) else []),
         *(
             [f"a check is not named after its exercise: {facts['toc']}"]
             if not all(t.startswith("exercise ") for t in facts["toc"]) or not facts["toc"]
@@ -55,8 +55,8 @@ def main(argv=None):
     if problems:
         sys.exit("error: feedback page: " + "; ".join(problems))
     print(
-        f"{args.png}: {facts['math']} formulas typeset offline, setup folded, checks: "
-        + ", ".join(facts["toc"])
+        f"{args.png}: {facts['math']} formulas typeset offline, {len(facts['setup'])} setup cells folded, "
+        "checks: " + ", ".join(facts["toc"])
     )
     return 0
 
