@@ -371,10 +371,10 @@ def embeddings(g):
     close together."""
     state_dict, chars = need(g, "state_dict", "chars")
     rows = [[getattr(p, "data", p) for p in row] for row in state_dict["wte"]]
-    points, kept = project_2d(rows)
     fig, (ax,) = figure(5, 5)
-    if fig is None:
+    if fig is None:  # before numpy: a kernel without matplotlib has no numpy either
         return None
+    points, kept = project_2d(rows)
     names = labels(chars)
     ax.scatter([p[0] for p in points], [p[1] for p in points], s=4, color="lightgrey")
     for (x, y), label in zip(points, names):

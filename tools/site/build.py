@@ -127,7 +127,7 @@ def stage_lite(folder, epoch):
     lite_dir = folder / "config"
     pyodide = lite.fetch_pyodide(lock["pyodide"])
     lite.stage_pyodide(pyodide, lock["wheels"], paths, lite_dir / "static" / "pyodide", epoch)
-    shutil.copy(lite.LITE / "jupyter-lite.json", lite_dir / "jupyter-lite.json")
+    (lite_dir / "jupyter-lite.json").write_text(lite.lite_config(lock), encoding="utf-8")  # with its preloads
     (lite_dir / "jupyter_lite_config.json").write_text('{"LiteBuildConfig": {"no_sourcemaps": true}}\n')
     (lite_dir / "pypi").mkdir()
     for w in lock["wheels"]:
