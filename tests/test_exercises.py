@@ -24,8 +24,7 @@ import pytest
 from tools.exercises import student as exercises
 from tools.generate import notebooks
 
-from picturecheck import check_pictures
-from stepkit import ROOT, environment, execute, losses, notebook_error, samples, step_numbers
+from stepkit import ROOT, environment, execute, notebook_error, step_numbers
 
 STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 8, "N_HEAD": 2}  # small and quick; N_EMBD / N_HEAD = 4
@@ -507,48 +506,26 @@ def printed(cell):
     return "".join(output.get("text", "") for output in cell.outputs)
 
 
-def filled(n):
-    """The student notebook with every blank filled in with the step's solution, as a student would."""
-    return exercises.fill(nbformat.read(exercises.notebook_path(n), as_version=4), exercises.solutions(n))
-
-
-def run_as_a_student(n, kind, folder):
-    """Student notebook n run as a student opens it, in a fresh kernel: "blank" as handed out and
-    "filled" with every blank filled in, from notebooks/exercises/ (a notebook alone in a folder, its
-    checkers in its setup cell: tests/test_standalone.py). (nb, error)."""
-    as_handed_out = environment(NOTEBOOK_KNOBS)
+def as_handed_out(n):
+    """Student notebook n run as a student opens it, blanks and all, in a fresh kernel from
+    notebooks/exercises/ (alone in a folder: tests/test_standalone.py). (nb, error)."""
+    env = environment(NOTEBOOK_KNOBS)
     if (ROOT / "data" / "names.txt").is_file():
-        del as_handed_out["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
-    nb, env, cwd = nbformat.read(exercises.notebook_path(n), as_version=4), as_handed_out, exercises.EXERCISES
-    if kind == "filled":
-        nb, env = filled(n), environment(NOTEBOOK_KNOBS)
-    return nb, notebook_error(nb, cwd, env)
+        del env["DATASET"]  # the step must find data/names.txt from notebooks/exercises/ on its own
+    nb = nbformat.read(exercises.notebook_path(n), as_version=4)
+    return nb, notebook_error(nb, exercises.EXERCISES, env)
 
 
-@pytest.mark.parametrize("n", STEPS)
-def test_filled_in_notebook_passes_every_check(n, tmp_path):
-    nb, error = run_as_a_student(n, "filled", tmp_path)
-    assert error is None, error
-    checks = [cell for cell in nb.cells if "-check" in cell.id]
-    assert len(checks) == len(exercises.exercises(n))
-    for cell in checks:
-        assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
-        assert printed(cell).startswith("✓ ") and printed(cell).count("\n") == 1, printed(cell)
-    out = "".join(printed(cell) for cell in nb.cells if cell.cell_type == "code")
-    assert "step    2 /    2 | loss" in out and "sample  1:" in out
-    check_pictures(nb, n)  # the pictures reach the student too, drawn from this run
-    # the checks leave no trace: the run prints what the step itself prints
-    assert (losses(out), samples(out)) == (lambda lesson: (losses(lesson), samples(lesson)))(
-        execute(n, **NOTEBOOK_KNOBS)[1]
-    )
+# Filled in with the solutions, a student notebook passes every check, one line each, and draws its
+# pictures from the run: tests/test_standalone.py runs it so, alone in a folder.
 
 
 @pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS])
-def test_student_notebook_runs_to_its_first_check(n, kind, tmp_path):
+def test_student_notebook_runs_to_its_first_check(n, kind):
     """As handed out, the notebook finds the dataset and the checkers, and runs until a blank is used."""
     from nbclient.exceptions import CellExecutionError
 
-    nb, error = run_as_a_student(n, kind, tmp_path)
+    nb, error = as_handed_out(n)
     assert isinstance(error, CellExecutionError) and "NotImplementedError" in str(error), error
     done = [cell for cell in nb.cells if cell.cell_type == "code" and cell.outputs]
     first = next(cell for cell in nb.cells if "-check" in cell.id)

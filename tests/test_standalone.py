@@ -1,7 +1,8 @@
 """Every generated notebook works alone: copied by itself into an empty folder (a hub, Colab, VS
 Code) it runs top to bottom, with names.txt beside it or with nothing at all (it then downloads
 names.txt there: here from a file:// URL, never the network). Student notebooks carry their
-checkers inside: filled in with the solutions, every check is ✓ with no check.py anywhere.
+checkers inside: filled in with the solutions, every check is ✓ (one line each) with no tools/ anywhere,
+and every picture is drawn from the run.
 A bad knob set in a notebook, or no network, shows one readable line, not IPython's exit noise. And
 the setup cell stays small: it carries only the files its notebook needs, as they are.
 """
@@ -20,6 +21,7 @@ from tools.exercises import student as exercises
 from tools.generate import notebooks
 from tools.generate import setup_cell as standalone
 
+from picturecheck import check_pictures
 from stepkit import (
     OFFLINE_URL,
     ROOT,
@@ -85,11 +87,13 @@ def test_notebook_runs_alone(kind, n, where, tmp_path):
     # the same losses and samples as the step itself prints
     step_out = step_run(n)
     assert (losses(out), samples(out)) == (losses(step_out), samples(step_out)) != ([], [])
-    if kind == "student":
+    check_pictures(nb, n)  # drawn from this run, alone too
+    if kind == "student":  # (the student's one run filled in: as handed out, tests/test_exercises.py)
         checks = [cell for cell in nb.cells if "-check" in cell.id]
         assert len(checks) == len(exercises.exercises(n))
         for cell in checks:
-            assert printed(cell).startswith("✓ "), printed(cell)
+            assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
+            assert printed(cell).startswith("✓ ") and printed(cell).count("\n") == 1, printed(cell)
 
 
 def one_error_line(nb, cell_id):

@@ -286,10 +286,10 @@ def tool(name, *args, cwd, python_flags=()):
 
 def files_of_the_repo():
     """Every file of the checkout (ignored ones too), with its size and modification time."""
-    skip = {".git", ".venv", "__pycache__", ".pytest_cache"}
+    skip = {".git", "__pycache__", ".pytest_cache"}
     found = {}
     for folder, dirs, files in os.walk(ROOT):
-        dirs[:] = [d for d in dirs if d not in skip]
+        dirs[:] = [d for d in dirs if d not in skip and not d.startswith(".venv")]  # pip's, not a tool's
         for name in files:
             stat = os.stat(os.path.join(folder, name))
             found[os.path.join(folder, name)] = (stat.st_size, stat.st_mtime_ns)
