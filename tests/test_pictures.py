@@ -1,16 +1,17 @@
-"""tools/pictures.py and the picture cells of the notebooks: each picture draws the run's own values (read
+"""tools/pictures/ and the picture cells of the notebooks: each picture draws the run's own values (read
 back from what it drew), a blank still to fill in or a kernel without matplotlib is one line, and the
 trained model can be played with (tools/sampling.py) from a notebook."""
 
 import functools
 import math
+import re
 
 import nbformat
 import pytest
 
 from tools import pictures, sampling, steprun
 from tools.exercises import student as exercises
-from tools.generate import notebooks
+from tools.generate import notebooks, picture_cells
 from tools.project import QUICK
 
 from picturecheck import printed_by
@@ -202,6 +203,29 @@ def test_the_pictures_reach_the_student_notebooks():
         lesson = [c.id for c in notebooks.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
         student = [c.id for c in exercises.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
         assert lesson == student and len(lesson) >= 3
+
+
+def defined(text):
+    return set(re.findall(r"^(?:def|class) (\w+)", text, re.M))
+
+
+def test_a_notebook_carries_only_the_pictures_of_its_step():
+    """Its pictures cell: draw.py (what every step draws: the loss curve, the next characters) and, of the
+    steps' own drawings, its step's alone (tools/pictures/trainN.py; heads.py for 3 and 4), with every
+    function its cells call."""
+    folder = ROOT / "tools" / "pictures"
+    own = {n: defined((folder / f"train{n}.py").read_text(encoding="utf-8")) for n in STEPS}
+    heads = defined((folder / "heads.py").read_text(encoding="utf-8"))
+    for n in STEPS:
+        called = {f for cell in picture_cells.CELLS[n] for f in re.findall(r"\bpictures\.(\w+)\(", cell.code)}
+        mine = own[n] | (heads if n in (3, 4) else set())
+        others = set().union(heads, *own.values()) - mine
+        for path in (notebooks.notebook_path(n), exercises.notebook_path(n)):
+            nb = nbformat.read(path, as_version=4)
+            (cell,) = [c for c in nb.cells if c.id == f"train{n}-pictures-setup"]
+            has = defined(cell.source)
+            assert {"loss_curve", "next_chars", "record", "Picture"} | called <= has, path
+            assert not has & others, (path, sorted(has & others))
 
 
 def test_the_widget_redraws_for_a_new_prefix_and_says_a_bad_one_in_one_line(capsys):

@@ -248,7 +248,6 @@ MODULES = {
     "generate/picture_cells.py",
     "generate/setup_cell.py",
     "lab/config.py",
-    "pictures.py",
     "prepare.py",
     "project.py",
     "sampling.py",
@@ -259,6 +258,9 @@ MODULES = {
     "site/ext.py",
     *(f"exercises/train{n}.py" for n in range(6)),
     *(f"exercises/worked{n}.py" for n in range(2, 6)),
+    "pictures/draw.py",
+    "pictures/heads.py",
+    *(f"pictures/train{n}.py" for n in range(6)),
 }
 EVERY_FILE = sorted(p.relative_to(TOOLS).as_posix() for p in TOOLS.rglob("*.py") if p.name != "__init__.py")
 COMMANDS = [name for name in EVERY_FILE if name not in MODULES]

@@ -1,7 +1,8 @@
 """The cells a lesson notebook has beyond its step: a picture under the cell whose values it shows, and
 at the end the trained model to play with. tools/generate/notebooks.py adds them (the student notebooks
-get them from there); they call tools/pictures.py and tools/sampling.py, which the notebook carries
-in a collapsed cell (tools/generate/setup_cell.py's pictures_cell).
+get them from there); they call tools/sampling.py and the step's pictures, tools/pictures/trainN.py (every
+name a step's cells call is in its module), which the notebook carries in a collapsed cell
+(tools/generate/setup_cell.py's pictures_cell).
 
 Each added code cell comes after a Markdown cell that says what it shows, as every code cell of a
 lesson does. A picture's cell id ends in "-picture" (the browser proofs look for that), e.g.

@@ -5,7 +5,9 @@ start with a collapsed setup cell generated here. It carries files of the reposi
 each read as text and made into a module in the notebook: tools/dataset.py, and in a student
 notebook its step's checkers (tools/exercises/trainN.py, as `check`) with the files they import
 (`from .common import *`, outside the package `from common import *`). So each fact is written once, in
-tools/, and nothing has to sit beside the notebook. The cell:
+tools/, and nothing has to sit beside the notebook. A second collapsed cell (pictures_cell) carries the
+same way tools/sampling.py and its step's pictures alone (tools/pictures/trainN.py, as `pictures`, with
+draw.py and what else it imports). The setup cell:
 
 - shows a bad setting (`os.environ["NUM_STEPS"] = "abc"`) as the step's own one line, on stderr,
   without IPython's "An exception has occurred…" and "To exit: use 'exit'…" around it (a script
@@ -34,7 +36,7 @@ REPOSITORY = (("data", "names.txt"), ("tools", "prepare.py"))
 # What the cell's functions share, as the cell itself defines them (here too, so that they run as a module).
 _SOURCES = {}  # the files carried: {module name: (path, source)}
 _BUILTINS = dict(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__))
-IMPORTS = re.compile(r"^\s*from \.(\w+) import \*", re.M)  # a checker file's own imports
+IMPORTS = re.compile(r"^\s*from \.(\w+) import \*", re.M)  # a carried file's own imports
 
 
 def _module(name, path, source):  # what `import name` would make of the file at path
@@ -106,6 +108,13 @@ def carried(n=None):
     """[(module name, file)] a notebook carries, each after the files it imports: tools/dataset.py, and
     for step n's student notebook its checkers tools/exercises/trainN.py (as `check`) and their imports."""
     files = [("dataset", TOOLS / "dataset.py")]
+    return files if n is None else with_imports(files, "check", TOOLS / "exercises" / f"train{n}.py")
+
+
+def with_imports(files, name, path):
+    """files, then the file at path (as `name`) after the files it imports (IMPORTS: its siblings), each
+    module once."""
+    files = list(files)
 
     def add(name, path):
         for needed in IMPORTS.findall(path.read_text(encoding="utf-8")):
@@ -113,8 +122,7 @@ def carried(n=None):
         if name not in dict(files):
             files.append((name, path))
 
-    if n is not None:
-        add("check", TOOLS / "exercises" / f"train{n}.py")
+    add(name, path)
     return files
 
 
@@ -170,15 +178,22 @@ def lesson_cell(n):
     return cell(source(), f"train{n}-setup")
 
 
-PICTURES = (("sampling", TOOLS / "sampling.py"), ("pictures", TOOLS / "pictures.py"))
+def pictures_carried(n):
+    """[(module name, file)] step n's pictures cell carries: tools/sampling.py, then the step's own
+    drawings tools/pictures/trainN.py (as `pictures`, which the cells call) after what they import
+    (tools/pictures/draw.py, and for steps 3 and 4 heads.py)."""
+    return with_imports(
+        [("sampling", TOOLS / "sampling.py")], "pictures", TOOLS / "pictures" / f"train{n}.py"
+    )
 
 
 def pictures_cell(n):
-    """The collapsed cell that carries tools/sampling.py and tools/pictures.py, which the pictures and the
-    play cells call (a cell of its own: the setup cell stays short), run after the setup cell."""
+    """The collapsed cell that carries tools/sampling.py and step n's pictures (pictures_carried), which the
+    pictures and the play cells call (a cell of its own: the setup cell stays short), run after the setup
+    cell."""
     from .picture_cells import uses_widgets
 
-    loads = "\n".join(embedded(name, path) for name, path in PICTURES)
+    loads = "\n".join(embedded(name, path) for name, path in pictures_carried(n))
     packages = "matplotlib, ipywidgets" if uses_widgets(n) else "matplotlib"
     code = f"""\
 # @title Pictures: run this cell too (it is generated; nothing to change here)
