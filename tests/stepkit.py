@@ -87,7 +87,12 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
 
     Where it can (not on Windows) the kernel talks over Unix sockets in a folder of its own, not TCP:
     free ports picked at the same moment by two test processes (pytest-xdist's workers) can be the
-    same, and the kernel that lost the race never answers."""
+    same, and the kernel that lost the race never answers.
+
+    Each cell gets 60 s, far more than a quick-mode cell takes. Now and then (train5, whose widget cell
+    sends a burst of messages, in a busy suite) the client misses the wake-up for a reply that has
+    arrived and reads it only when its wait for the cell times out, then passes (jupyter/nbclient#312):
+    such a run took 300 s longer with nbclient's default; it now costs at most 60 s."""
     from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
     from traitlets.config import Config
 
@@ -98,7 +103,7 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
             config.KernelManager.ip = os.path.join(sockets, "ipc")
         client = NotebookClient(
             nb,
-            timeout=300,
+            timeout=60,
             kernel_name="python3",
             record_timing=False,
             allow_errors=allow_errors,
