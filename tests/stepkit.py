@@ -92,7 +92,7 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
     Each cell gets 60 s, far more than a quick-mode cell takes. Now and then (train5, whose widget cell
     sends a burst of messages, in a busy suite) the client misses the wake-up for a reply that has
     arrived and reads it only when its wait for the cell times out, then passes (jupyter/nbclient#312):
-    such a run took 300 s longer with nbclient's default; it now costs at most 60 s."""
+    with a 300 s limit such a run took 300 s longer and passed; now it costs at most 60 s."""
     from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
     from traitlets.config import Config
 
