@@ -106,6 +106,7 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
             timeout=60,
             kernel_name="python3",
             record_timing=False,
+            shutdown_kernel="immediate",  # nothing to wait for once the last cell is read: no atexit work
             allow_errors=allow_errors,
             config=config,
             resources={"metadata": {"path": str(cwd)}},
