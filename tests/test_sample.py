@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tools import prepare, sample
+from tools import prepare, sample, sampling
 
 from stepkit import ROOT, environment, one_clear_line, posix_make, run, samples, step_numbers, write
 from steptests import quick
@@ -80,7 +80,7 @@ def rows(out):
 @ALL_STEPS
 def test_every_name_starts_with_the_prompt(n):
     g, _ = quick(n, **TRAINED)
-    names = sample.sample(g, "ma", n=10)
+    names = sampling.sample(g, "ma", n=10)
     assert len(names) == 10 and all(name.startswith("ma") for name in names), names
     assert any(len(name) > 2 for name in names)  # sampled on from the prompt, not just the prompt
     assert all(len(name) <= g["BLOCK_SIZE"] for name in names)
@@ -89,49 +89,51 @@ def test_every_name_starts_with_the_prompt(n):
 @ALL_STEPS
 def test_a_lower_temperature_makes_the_likeliest_character_likelier(n):
     g, _ = quick(n, **TRAINED)
-    tops = [sample.top_next(g, "ma", 1, temperature)[0][1] for temperature in (0.25, 0.5, 1, 2)]
+    tops = [sampling.top_next(g, "ma", 1, temperature)[0][1] for temperature in (0.25, 0.5, 1, 2)]
     assert tops == sorted(tops, reverse=True) and len(set(tops)) == 4, tops
 
 
 def test_train0s_temperature_is_a_power_of_its_probabilities():
     g, _ = quick(0, **TRAINED)
     probs = g["probabilities"](g["counts"][g["chars"].index("a")])
-    assert sample.next_probabilities(g, "a") == probs  # its own sampling: temperature 1
+    assert sampling.next_probabilities(g, "a") == probs  # its own sampling: temperature 1
     squared = [p**2 for p in probs]  # T = 0.5: p**(1/T), renormalised
-    got = sample.next_probabilities(g, "a", 0.5)
+    got = sampling.next_probabilities(g, "a", 0.5)
     assert max(abs(a - b / sum(squared)) for a, b in zip(got, squared)) < 1e-12
 
 
 def test_train0_only_looks_at_the_last_character():
     g, _ = quick(0, **TRAINED)
-    after = {prefix: sample.top_next(g, prefix, k=27) for prefix in ("mar", "ber", "r", "ma")}
+    after = {prefix: sampling.top_next(g, prefix, k=27) for prefix in ("mar", "ber", "r", "ma")}
     assert after["mar"] == after["ber"] == after["r"] != after["ma"]
     g3, _ = quick(3, **TRAINED)
-    assert sample.top_next(g3, "mar", k=27) != sample.top_next(g3, "ber", k=27)  # context: the whole prefix
+    assert sampling.top_next(g3, "mar", k=27) != sampling.top_next(
+        g3, "ber", k=27
+    )  # context: the whole prefix
 
 
 def test_top_next_is_sorted_sums_to_one_and_names_the_end():
     g, _ = quick(5, **TRAINED)
-    everything = sample.top_next(g, "ann", k=g["vocab_size"])
+    everything = sampling.top_next(g, "ann", k=g["vocab_size"])
     assert [p for _, p in everything] == sorted((p for _, p in everything), reverse=True)
     assert math.isclose(sum(p for _, p in everything), 1, abs_tol=1e-12)
-    assert sorted(ch for ch, _ in everything) == sorted([sample.END, *g["chars"]])
-    assert sample.top_next(g, "ann", k=5) == everything[:5]
+    assert sorted(ch for ch, _ in everything) == sorted([sampling.END, *g["chars"]])
+    assert sampling.top_next(g, "ann", k=5) == everything[:5]
 
 
 def test_the_same_seed_gives_the_same_names():
     g, _ = quick(3, **TRAINED)
-    assert sample.sample(g, "", n=8, seed=1) == sample.sample(g, "", n=8, seed=1)
-    assert sample.sample(g, "", n=8, seed=1) != sample.sample(g, "", n=8, seed=2)
+    assert sampling.sample(g, "", n=8, seed=1) == sampling.sample(g, "", n=8, seed=1)
+    assert sampling.sample(g, "", n=8, seed=1) != sampling.sample(g, "", n=8, seed=2)
 
 
 def test_a_prefix_the_model_cannot_read_is_a_sample_error():
     g, _ = quick(5, **TRAINED)
-    assert sample.sample(g, "Ma", n=3, seed=0) == sample.sample(g, "ma", n=3, seed=0)  # names.txt is a-z
-    with pytest.raises(sample.SampleError, match=r"^'1' is not in the vocabulary of .* \(a-z\)"):
-        sample.top_next(g, "m1")
-    with pytest.raises(sample.SampleError, match="at most BLOCK_SIZE = 16 long, so a prefix may have 15"):
-        sample.sample(g, "a" * 16)
+    assert sampling.sample(g, "Ma", n=3, seed=0) == sampling.sample(g, "ma", n=3, seed=0)  # names.txt is a-z
+    with pytest.raises(sampling.SampleError, match=r"^'1' is not in the vocabulary of .* \(a-z\)"):
+        sampling.top_next(g, "m1")
+    with pytest.raises(sampling.SampleError, match="at most BLOCK_SIZE = 16 long, so a prefix may have 15"):
+        sampling.sample(g, "a" * 16)
 
 
 # --- the command -------------------------------------------------------------------------------------

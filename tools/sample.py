@@ -33,53 +33,15 @@ from argparse import ArgumentTypeError
 from pathlib import Path
 
 try:  # part of the tools package (python3 -m tools.X, the workshop, the tests), or run by path
-    from . import dataset, steprun
-    from .project import (
-        BUILD,
-        KNOBS,
-        QUICK,
-        ROOT,
-        command_line,
-        positive_int,
-        run_main,
-        step_numbers,
-        step_path,
-    )
-    from .sampling import (  # noqa: F401  (next_probabilities: the tests call it from here)
-        END,
-        SampleError,
-        as_read,
-        default_temperature,
-        next_probabilities,
-        sample,
-        top_next,
-    )
+    from . import dataset, project, sampling, steprun
 except ImportError:  # python3 tools/sample.py: tools/ is the script's folder
     import dataset
+    import project
+    import sampling
     import steprun
-    from project import (
-        BUILD,
-        KNOBS,
-        QUICK,
-        ROOT,
-        command_line,
-        positive_int,
-        run_main,
-        step_numbers,
-        step_path,
-    )
-    from sampling import (  # noqa: F401  (next_probabilities: the tests call it from here)
-        END,
-        SampleError,
-        as_read,
-        default_temperature,
-        next_probabilities,
-        sample,
-        top_next,
-    )
 
-CACHE = BUILD / "sample"
-CHEAP = QUICK["code"]  # a run for the code, not for the weights
+CACHE = project.BUILD / "sample"
+CHEAP = project.QUICK["code"]  # a run for the code, not for the weights
 FORMAT = 1  # of the cache files: a new one retrains
 
 
@@ -89,8 +51,8 @@ FORMAT = 1  # of the cache files: a new one retrains
 def shown(path):
     """A path as the user would type it: relative to the repo when inside it."""
     path = os.path.abspath(path)
-    inside = path.startswith(str(ROOT) + os.sep)
-    return os.path.relpath(path, ROOT) if inside else path
+    inside = path.startswith(str(project.ROOT) + os.sep)
+    return os.path.relpath(path, project.ROOT) if inside else path
 
 
 class Progress(io.StringIO):
@@ -114,9 +76,9 @@ def run_step(n, show=False, **knobs):
     how it trains); return its globals."""
     out = Progress(show)
     try:
-        return steprun.execute(n, knobs, keep=KNOBS, out=out)[0]
+        return steprun.execute(n, knobs, keep=project.KNOBS, out=out)[0]
     except SystemExit as e:  # the step's own one line (a bad knob, a wrong dataset)
-        raise SampleError(str(e.code).removeprefix("error: ")) from None
+        raise sampling.SampleError(str(e.code).removeprefix("error: ")) from None
     finally:
         if out.shown:
             sys.stderr.write("\n")
@@ -131,7 +93,9 @@ def training_knobs(n, g):
         import prepare
 
     found = {}
-    for name, default, _ in prepare.knobs(str(step_path(n)))[:-1]:  # DATASET, last: its content counts
+    for name, default, _ in prepare.knobs(str(project.step_path(n)))[
+        :-1
+    ]:  # DATASET, last: its content counts
         if name != "NUM_SAMPLES":
             found[name] = g["knob"](name, found[default] if default in found else int(default))
     return found
@@ -183,8 +147,8 @@ def trained(n, cache=CACHE, check=lambda g: None):
     try:
         knobs = training_knobs(n, g)
     except SystemExit as e:  # the step's knob(): a bad value
-        raise SampleError(str(e.code).removeprefix("error: ")) from None
-    path = cache / f"train{n}-{cache_key(n, step_path(n).read_bytes(), data, knobs)[:16]}.json"
+        raise sampling.SampleError(str(e.code).removeprefix("error: ")) from None
+    path = cache / f"train{n}-{cache_key(n, project.step_path(n).read_bytes(), data, knobs)[:16]}.json"
     try:
         if load(g, json.loads(path.read_text(encoding="utf-8"))["weights"]):
             print(
@@ -249,22 +213,22 @@ def setting(parser, args, name, env, parse=str, default=None):
 
 
 def print_top(g, n, prefix, k, temperature):
-    t = default_temperature(g) if temperature is None else temperature
-    rows = top_next(g, prefix, k, temperature)
+    t = sampling.default_temperature(g) if temperature is None else temperature
+    rows = sampling.top_next(g, prefix, k, temperature)
     after = f"after {prefix!r}" if prefix else "at the start of a name"
     print(f"train{n} at temperature {t:g}, {after}: the {len(rows)} likeliest next characters")
     if "counts" in g:
         same = f": after {prefix!r} it predicts exactly what it predicts after {prefix[-1:]!r}"
         print(f"(train0 looks only at the last character{same if prefix[1:] else ''})")
     for ch, p in rows:
-        print(f"  {'end' if ch == END else repr(ch)}  {p:.4f}")
-    if END in [ch for ch, _ in rows]:
+        print(f"  {'end' if ch == sampling.END else repr(ch)}  {p:.4f}")
+    if sampling.END in [ch for ch, _ in rows]:
         print("(end: BOS, the name ends here)")
 
 
 def main(argv=None):
-    available = step_numbers()
-    parser = command_line(__doc__, __file__)
+    available = project.step_numbers()
+    parser = project.command_line(__doc__, __file__)
     parser.add_argument(
         "n",
         nargs="?",
@@ -284,13 +248,15 @@ def main(argv=None):
     )
     parser.add_argument("--num-samples", metavar="K", help="names to print (NUM_SAMPLES; default 20)")
     parser.add_argument("--seed", metavar="S", help="seed of the sampling (SEED; default 42)")
-    parser.add_argument("--rows", type=positive_int, default=10, metavar="K", help="--top rows (default 10)")
+    parser.add_argument(
+        "--rows", type=project.positive_int, default=10, metavar="K", help="--top rows (default 10)"
+    )
     parser.add_argument("--cache", metavar="DIR", default=CACHE, help="the weights' folder (build/sample)")
     args = parser.parse_args(argv)
     if args.n is None:
         parser.error("which step? give a step number N, e.g. 5")
     temperature = setting(parser, args, "temperature", "TEMPERATURE", temperature_of)
-    num = setting(parser, args, "num_samples", "NUM_SAMPLES", positive_int, 20)
+    num = setting(parser, args, "num_samples", "NUM_SAMPLES", project.positive_int, 20)
     seed = setting(parser, args, "seed", "SEED", seed_of, 42)
     prompt = setting(parser, args, "prompt", "PROMPT", default="")
     top = setting(parser, args, "top", "TOP")
@@ -301,7 +267,7 @@ def main(argv=None):
     text = prompt if top is None else top
 
     def check(g):  # on the cheap run: a prefix the model cannot read costs no training
-        read = as_read(g, text)
+        read = sampling.as_read(g, text)
         if read != text:
             print(
                 f"note: {text!r} is read as {read!r}: {shown(g['path'])} has no upper case", file=sys.stderr
@@ -310,14 +276,14 @@ def main(argv=None):
     try:
         g = trained(args.n, Path(args.cache), check)
         if top is not None:
-            print_top(g, args.n, as_read(g, top), args.rows, temperature)
+            print_top(g, args.n, sampling.as_read(g, top), args.rows, temperature)
             return 0
-        t = default_temperature(g) if temperature is None else temperature
-        start = f"starting with {as_read(g, prompt)!r}" if prompt else "from scratch"
+        t = sampling.default_temperature(g) if temperature is None else temperature
+        start = f"starting with {sampling.as_read(g, prompt)!r}" if prompt else "from scratch"
         print(f"--- train{args.n}: {num} names {start}, temperature {t:g}, seed {seed} ---")
-        for i, name in enumerate(sample(g, prompt, temperature, num, seed)):
+        for i, name in enumerate(sampling.sample(g, prompt, temperature, num, seed)):
             print(f"sample {i + 1:2d}: {name}")
-    except SampleError as e:
+    except sampling.SampleError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
@@ -327,6 +293,6 @@ if __name__ == "__main__":
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # a console that cannot show a character
     try:
-        run_main(main)
+        project.run_main(main)
     except KeyboardInterrupt:
         sys.exit("interrupted: nothing was saved")
