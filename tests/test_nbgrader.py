@@ -90,3 +90,17 @@ def test_the_guide_says_the_time_limit_and_the_cell_timeout():
 
     guide = (course.DOCS).read_text(encoding="utf-8")
     assert f"did not finish in {common.LIMIT} s" in guide and f"cell timeout of {course.TIMEOUT} s" in guide
+
+
+def test_a_feedback_page_read_alone_loads_the_pinned_mathjax():
+    """Away from feedback/mathjax/, the page asks jsDelivr for the MathJax the site pins (shot.py proves
+    it in Chromium, in make grade-proof)."""
+    import json
+
+    from tools.nbgrader import shot
+    from tools.site.build import LOCK
+
+    version = json.loads(LOCK.read_text(encoding="utf-8"))["mathjax"]["version"]
+    template = (course.FEEDBACK / "index.html.j2").read_text(encoding="utf-8")
+    assert shot.CDN.format(version=version) + "tex-chtml.js" in template
+    assert template.index('src="../../mathjax/tex-chtml.js"') < template.index("onerror")
