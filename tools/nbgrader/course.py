@@ -471,25 +471,55 @@ def screenshot(course, steps):
 
 
 # The teacher's workflow of docs/exercises.md, as grade-check runs it (in a course of its own): the
-# commands, run in the course folder, with what each must leave behind.
+# commands, the teacher's run in the course folder, a student's in a home folder of their own, with
+# what each must leave behind. Handed in twice: through nbgrader's exchange (a JupyterHub's way; here
+# an exchange folder of the proof's own, EXCHANGE) and as downloaded files (zip_collect).
 WORKFLOW = [
-    "nbgrader generate_assignment train2",
-    "nbgrader zip_collect train2",  # downloaded/train2/archive/alice_train2.ipynb → submitted/alice/…
-    "nbgrader autograde train2",
-    "nbgrader autograde train2 --force",  # again: without --force it skips what it graded already
-    "nbgrader generate_feedback train2",
-    "nbgrader export",  # grades.csv
+    ("teacher", "nbgrader generate_assignment train2"),
+    ("teacher", "nbgrader release_assignment train2"),
+    ("student", "nbgrader fetch_assignment train2 --course microgpt"),  # → train2/ in the student's home
+    ("student", "nbgrader submit train2 --course microgpt"),  # (filled in with the solutions first)
+    ("teacher", "nbgrader collect train2"),  # → submitted/<the student's login>/train2/
+    (
+        "teacher",
+        "nbgrader zip_collect train2",
+    ),  # downloaded/train2/archive/alice_train2.ipynb → submitted/alice/…
+    ("teacher", "nbgrader autograde train2"),
+    (
+        "teacher",
+        "nbgrader autograde train2 --force",
+    ),  # again: without --force it skips what it graded already
+    ("teacher", "nbgrader generate_feedback train2"),
+    ("teacher", "nbgrader release_feedback train2 --student {login}"),  # only the exchange has its timestamp
+    ("student", "nbgrader fetch_feedback train2 --course microgpt"),  # → train2/feedback/<when>/train2.html
+    ("teacher", "nbgrader export"),  # grades.csv
 ]
+# Where the exchange is: on a JupyterHub, its nbgrader_config.py says (/srv/nbgrader/exchange by default);
+# in the proof, a line added to the course's config and to the student's
+EXCHANGE = "c.Exchange.root = {root!r}\n"
 
 
 def workflow(folder, env):
-    """Run WORKFLOW with two students (alice: the solutions, as train2.ipynb; bob: the same file
-    renamed by a download, `train2 (1).ipynb`), and make nbgrader over a changed config. Problems."""
+    """Run WORKFLOW with three students (one through the exchange, who fetches, submits the solutions
+    and fetches the feedback; alice: the solutions, as train2.ipynb; bob: the same file renamed by a
+    download, `train2 (1).ipynb`), and make nbgrader over a changed config. Problems."""
     folder = Path(folder or tempfile.mkdtemp(prefix="grade-check-workflow-"))
-    problems = []
+    problems, home, exchange = [], folder / "home", folder / "exchange"
     try:
         write_course(folder, say=lambda line: None)
-        for command in WORKFLOW:
+        home.mkdir()
+        exchange.mkdir(mode=0o777)
+        for where in (home, folder):  # the course's config changes: make nbgrader keeps it (checked below)
+            with open(where / "nbgrader_config.py", "a", encoding="utf-8") as config:
+                config.write(
+                    ("c = get_config()\n" if where == home else "") + EXCHANGE.format(root=str(exchange))
+                )
+        for who, command in WORKFLOW:
+            if command.startswith("nbgrader submit"):
+                fetched = home / "train2" / "train2.ipynb"
+                nbformat.write(
+                    exercises.fill(nbformat.read(fetched, as_version=4), exercises.solutions(2)), fetched
+                )
             if command.startswith("nbgrader zip_collect"):
                 solved = exercises.fill(
                     nbformat.read(folder / "release" / "train2" / "train2.ipynb", as_version=4),
@@ -499,8 +529,14 @@ def workflow(folder, env):
                 archive.mkdir(parents=True)
                 for name in ("alice_train2.ipynb", "bob_train2 (1).ipynb"):
                     nbformat.write(solved, archive / name)
+            if "{login}" in command:  # the student's login, as collect named their folder
+                login = next(
+                    p.name for p in (folder / "submitted").iterdir() if p.name not in ("alice", "bob")
+                )
+                command = command.format(login=login)
             autograde = command.startswith("nbgrader autograde")
-            result = nbgrader(folder, *command.split()[1:], env=env, fails=autograde)  # bob's file
+            cwd = folder if who == "teacher" else home
+            result = nbgrader(cwd, *command.split()[1:], env=env, fails=autograde)  # bob's file
             if autograde and "for student 'bob'" not in result.stdout + result.stderr:
                 problems.append("workflow: autograde should name bob, whose notebook has another name")
         command = [sys.executable, "-m", "tools.nbgrader.course", "--table", str(folder)]
@@ -509,15 +545,18 @@ def workflow(folder, env):
         rows = {}
         for line in shown.splitlines()[1:]:  # a student's lines, joined
             rows[line.split(" | ")[0].strip()] = rows.get(line.split(" | ")[0].strip(), "") + line
-        if "4 / 4" not in rows.get("alice", ""):
-            problems.append(f"workflow: alice should have 4 / 4: {rows.get('alice')}")
+        for student in ("alice", login):
+            if "4 / 4" not in rows.get(student, ""):
+                problems.append(f"workflow: {student} should have 4 / 4: {rows.get(student)}")
+        if not list(home.glob("train2/feedback/*/train2.html")):
+            problems.append("workflow: fetch_feedback brought the student no train2/feedback/*/train2.html")
         if "not graded" not in rows.get("bob", "") or "train2 (1).ipynb" not in rows.get("bob", ""):
             problems.append(f"workflow: --table should say bob's renamed notebook is not graded: {rows}")
         if not (folder / "grades.csv").is_file():
             problems.append("workflow: nbgrader export wrote no grades.csv")
         if not (folder / "feedback" / "alice" / "train2" / "train2.html").is_file():
             problems.append("workflow: no feedback for alice")
-        config = folder / "nbgrader_config.py"  # the teacher's change survives make nbgrader
+        config = folder / "nbgrader_config.py"  # the teacher's changes survive make nbgrader
         config.write_text(config.read_text(encoding="utf-8") + "c.Execute.timeout = 60\n", encoding="utf-8")
         said = []
         write_course(folder, say=said.append)
