@@ -166,7 +166,7 @@ $(LAB_OVERRIDES): tools/lab/overrides.json $(VENV)/.lab-installed
 # The real JupyterLab opens and saves every notebook; git status stays clean. First the browser
 # machinery's own test (make test skips it where playwright is not installed yet).
 lab-proof: $(VENV)/.lab-installed $(LAB_OVERRIDES) browser-deps ##dev open+save every notebook in the pinned lab (headless), run train5 quick; git status stays clean
-	$(VPY) -m pytest -q tests/test_browser.py
+	$(VPY) -m pytest -q -m chromium tests/test_browser.py
 	$(VPY) -m tools.browser.lab -- $(LAB)
 
 # --- browser proofs (tools/browser): Debian's chromium driven by playwright, pinned in

@@ -1,8 +1,8 @@
 """tools/browser/driver.py: the local server starts and stops for sure; the browser records (and blocks) every
 request that is not to 127.0.0.1, and takes a screenshot; the JupyterLab steps (Run All, wait, outputs, the
 run left stuck that starts again in a fresh page) on a page shaped like JupyterLab's. The browser tests
-skip, with the reason, where playwright or Chromium is absent (make test needs neither; make lab-proof
-installs playwright)."""
+run in make lab-proof, which installs playwright (marked `chromium`: make test and a plain pytest leave
+them out, pytest.ini) and skip, with the reason, where playwright or Chromium is absent."""
 
 import json
 import sys
@@ -57,6 +57,7 @@ def test_a_server_that_dies_says_so_with_its_log(tmp_path):
         dying.start()
 
 
+@pytest.mark.chromium
 def test_browser_records_blocks_and_screenshots(tmp_path):
     if browser.missing():
         pytest.skip(browser.missing())
@@ -108,6 +109,7 @@ def fake_lab(page, mode):
     return 2
 
 
+@pytest.mark.chromium
 def test_run_all_waits_for_the_last_cell_and_reads_the_outputs(tmp_path):
     if browser.missing():
         pytest.skip(browser.missing())
@@ -122,6 +124,7 @@ def test_run_all_waits_for_the_last_cell_and_reads_the_outputs(tmp_path):
     assert not list(tmp_path.iterdir()) and not b.foreign()
 
 
+@pytest.mark.chromium
 def test_a_run_left_queued_with_the_kernel_idle_runs_again_once_in_a_fresh_page(tmp_path, capsys):
     if browser.missing():
         pytest.skip(browser.missing())
@@ -160,6 +163,7 @@ OUTPUTS = f"""<!doctype html><div class="jp-NotebookPanel">
 <pre id="say">after ma</pre></div></div></div></div>"""
 
 
+@pytest.mark.chromium
 def test_pictures_and_widgets_are_read_from_the_outputs(tmp_path):
     cells = [
         {"cell_type": "markdown", "id": "t-00-picture-about", "source": []},
