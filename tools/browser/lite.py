@@ -10,7 +10,9 @@ in a fresh page with the JupyterLab steps of tools/browser/driver.py (a run left
 - runs lesson train5 in quick mode: a first cell `os.environ["NUM_STEPS"] = "20"` typed in above the rest;
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
   version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
-  Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines.
+  Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines;
+- runs an answer that never ends under its check (train0's setup cell, `probabilities` a loop, the
+  check): the check must stop it and say so in its ✗ line, as it does natively (sys.settrace, no signal).
 Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines (those of the step's own
 cells) must equal what `python3 steps/trainN.py` prints natively with the same knobs, no cell may fail,
 every check line of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has
@@ -132,6 +134,27 @@ def check_cells(nb_text):
     )
 
 
+def runaway(b, show, shots):
+    """Run the runaway notebook (show(page) opens it): its check's ✗ line must say that the answer did not
+    finish in the time limit. Returns the line and the seconds the check took."""
+    from ..exercises.common import LIMIT
+
+    def prepare(page):
+        show(page)
+        browser.wait_for_cells(page, 3)
+        return 3
+
+    page, first, last = browser.run(b, prepare, "runaway", shots, timeout=RUN_TIMEOUT)
+    lines = [line for line in browser.text(page).splitlines() if line.startswith(("✓", "✗"))]
+    browser.show_output(page, "✗")
+    b.screenshot(page, shots / "runaway.png")
+    page.close()
+    if len(lines) != 1 or not lines[0].startswith("✗") or f"did not finish in {LIMIT} s" not in lines[0]:
+        raise CheckFailed(f"an answer that never ends: its check should say it did not finish: {lines}")
+    print(f"✓ an answer that never ends, in Pyodide: stopped by its check ({last - first:.1f} s): {lines[0]}")
+    return {"line": lines[0], "seconds": round(last - first, 1)}
+
+
 def teacher_notebook(n):
     """tools/exercises/student.py's build(n, teacher=True): the student notebook with the solutions in
     place."""
@@ -226,6 +249,18 @@ def run_one(b, name, show, nb_text, n, quick, shots, focus=None, drawn=False):
     return page, text, entry
 
 
+RUNAWAY = "def probabilities(row):\n    while True:  # never ends\n        row = row\n"
+
+
+def runaway_notebook(student):
+    """Student notebook 0 (its JSON text) cut to its setup cell, an answer that never ends and its check."""
+    nb = json.loads(student)
+    cells = {cell.get("id"): cell for cell in nb["cells"]}
+    answer = dict(cells["train0-07"], source=f"vocab_size = 27\n{RUNAWAY}", outputs=[], execution_count=None)
+    nb["cells"] = [cells["train0-setup"], answer, cells["train0-07-check1"]]
+    return json.dumps(nb)
+
+
 def check(site, shots, exercise, quick_steps):
     """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
     site = browser.begin(site, shots, CheckFailed, "make lite")
@@ -251,6 +286,8 @@ def check(site, shots, exercise, quick_steps):
     with tempfile.TemporaryDirectory(prefix="lite-check-") as tmp:
         solved_text = teacher_notebook(exercise)
         (Path(tmp) / solved).write_text(solved_text, encoding="utf-8")
+        student0 = (site / "files" / "notebooks" / "exercises" / "train0.ipynb").read_text(encoding="utf-8")
+        (Path(tmp) / "train0-runaway.ipynb").write_text(runaway_notebook(student0), encoding="utf-8")
         log = Path(tmp) / "server.log"
         server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
         with (
@@ -292,7 +329,9 @@ def check(site, shots, exercise, quick_steps):
             )
             report["runs"].append(entry)
             upload(page, Path(tmp) / solved, "notebooks/exercises")  # to the browser's storage: every page's
+            upload(page, Path(tmp) / "train0-runaway.ipynb", "notebooks/exercises")
             page.close()
+            report["runaway"] = runaway(b, url("notebooks/exercises/train0-runaway.ipynb"), shots)
             page, text, entry = run_one(
                 b,
                 f"exercise{exercise}",
