@@ -193,8 +193,9 @@ LITE_VENV := .venv-lite
 lite: $(LITE_VENV)/.installed ## build the whole course as a static JupyterLite site: build/site/lite/ (CLASS=1: exercises only)
 	$(LITE_VENV)/bin/python -m tools.lite.build $(if $(LITE_START),--start $(LITE_START)) $(if $(filter 1,$(CLASS)),--class)
 
-lite-proof: $(LITE_VENV)/.installed browser-deps ##dev build again (same bytes?), then run lessons and an exercise in headless Chromium
+lite-proof: $(LITE_VENV)/.installed browser-deps ##dev build again (same bytes?), then run lessons, an exercise and the class's site in headless Chromium
 	$(LITE_VENV)/bin/python -m tools.lite.build --verify
+	$(LITE_VENV)/bin/python -m tools.lite.build --class
 	$(VPY) -m tools.browser.lite
 
 lite-lock: $(LITE_VENV)/.installed ##dev re-pin tools/lite/lock.json (Pyodide's npm integrity, the wheels' sha256) after a kernel upgrade

@@ -11,8 +11,10 @@ in a fresh page with the JupyterLab steps of tools/browser/driver.py (a run left
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
   version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
   Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines;
-- runs an answer that never ends under its check (train0's setup cell, `probabilities` a loop, the
-  check): the check must stop it and say so in its ✗ line, as it does natively (sys.settrace, no signal).
+- then the class's site (make lite CLASS=1, in --class-site): its landing page's "Start here" opens a
+  student notebook, the folder of notebooks holds no lesson, and an answer that never ends, uploaded
+  there and run under its check (train0's setup cell, `probabilities` a loop, the check), is stopped by
+  the check with its ✗ line, as natively (sys.settrace, no signal).
 Each notebook's `num docs`/`vocab size`/`num params`, loss and sample lines (those of the step's own
 cells) must equal what `python3 steps/trainN.py` prints natively with the same knobs, no cell may fail,
 every check line of the exercise must be a ✓, and no request may leave 127.0.0.1 (the browser also has
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from .. import steprun
 from ..lite import build as lite
-from ..project import QUICK, command_line, pinned_environment, positive_int, run_main, step_numbers
+from ..project import QUICK, ROOT, command_line, pinned_environment, positive_int, run_main, step_numbers
 from . import driver as browser
 
 SHOTS = lite.CHECK_OUT
@@ -134,9 +136,44 @@ def check_cells(nb_text):
     )
 
 
+def classroom(site, shots):
+    """The class's site (see the module doc): {"start": the notebook it starts on, "runaway": …}."""
+    site = Path(site)
+    if not (site / "index.html").is_file():  # (begin() ran: the screenshots of check() stay)
+        raise CheckFailed(f"{site} has no site: run `make lite CLASS=1` first")
+    with tempfile.TemporaryDirectory(prefix="lite-class-") as tmp:
+        student0 = (site / "files" / "notebooks" / "exercises" / "train0.ipynb").read_text(encoding="utf-8")
+        runaway_path = Path(tmp) / "train0-runaway.ipynb"
+        runaway_path.write_text(runaway_notebook(student0), encoding="utf-8")
+        server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
+        with (
+            browser.LocalServer(server_cmd, cwd=site) as server,
+            browser.Browser(viewport=(1400, 1000), timeout=120) as b,
+        ):
+            page = b.page()
+            page.goto(server.url + "/")
+            b.screenshot(page, shots / "class-landing.png")
+            page.locator("#start").click()
+            browser.wait_for_cells(page)
+            start = browser.title(page)
+            page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+            listing(page, "notebooks").dblclick()
+            listing(page, "exercises").wait_for(timeout=30_000)
+            shown = page.locator(".jp-DirListing-content .jp-DirListing-itemText").all_inner_texts()
+            if start != lite.CLASS_START.rsplit("/", 1)[1] or shown != ["exercises"]:
+                raise CheckFailed(f"the class's site starts on {start}; notebooks/ holds {shown}")
+            print(f"✓ the class's site: Start here opens {start}; notebooks/ holds exercises/ alone")
+            upload(page, runaway_path, "notebooks/exercises")
+            page.close()
+            there = f"{server.url}/{lite.lite_url('notebooks/exercises/' + runaway_path.name)}"
+            found = runaway(b, lambda page: page.goto(there), shots)
+            b.assert_local()
+    return {"start": start, "runaway": found}
+
+
 def runaway(b, show, shots):
     """Run the runaway notebook (show(page) opens it): its check's ✗ line must say that the answer did not
-    finish in the time limit. Returns the line and the seconds the check took."""
+    finish in the time limit. Returns the line and the seconds the notebook took."""
     from ..exercises.common import LIMIT
 
     def prepare(page):
@@ -286,8 +323,7 @@ def check(site, shots, exercise, quick_steps):
     with tempfile.TemporaryDirectory(prefix="lite-check-") as tmp:
         solved_text = teacher_notebook(exercise)
         (Path(tmp) / solved).write_text(solved_text, encoding="utf-8")
-        student0 = (site / "files" / "notebooks" / "exercises" / "train0.ipynb").read_text(encoding="utf-8")
-        (Path(tmp) / "train0-runaway.ipynb").write_text(runaway_notebook(student0), encoding="utf-8")
+
         log = Path(tmp) / "server.log"
         server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
         with (
@@ -329,9 +365,7 @@ def check(site, shots, exercise, quick_steps):
             )
             report["runs"].append(entry)
             upload(page, Path(tmp) / solved, "notebooks/exercises")  # to the browser's storage: every page's
-            upload(page, Path(tmp) / "train0-runaway.ipynb", "notebooks/exercises")
             page.close()
-            report["runaway"] = runaway(b, url("notebooks/exercises/train0-runaway.ipynb"), shots)
             page, text, entry = run_one(
                 b,
                 f"exercise{exercise}",
@@ -404,9 +438,16 @@ def main(argv=None):
         default=quick,
         help=f"NUM_STEPS of the quick runs (default {quick})",
     )
+    parser.add_argument(
+        "--class-site",
+        default=str(lite.CLASS_OUT),
+        help=f"the class's site, make lite CLASS=1 (default {os.path.relpath(lite.CLASS_OUT, ROOT)})",
+    )
     args = parser.parse_args(argv)
     try:
-        check(args.site, Path(args.shots), args.exercise, args.quick_steps)
+        report = check(args.site, Path(args.shots), args.exercise, args.quick_steps)
+        report["class"] = classroom(args.class_site, Path(args.shots))
+        (Path(args.shots) / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     except (CheckFailed, AssertionError, lite.LiteError, browser.playwright_error(CheckFailed)) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
