@@ -188,7 +188,8 @@ def runaway(b, show, shots):
     page.close()
     if len(lines) != 1 or not lines[0].startswith("✗") or f"did not finish in {LIMIT} s" not in lines[0]:
         raise CheckFailed(f"an answer that never ends: its check should say it did not finish: {lines}")
-    print(f"✓ an answer that never ends, in Pyodide: stopped by its check, {last - first:.1f} s after the setup cell: {lines[0]}")
+    took = f"{last - first:.1f} s after the setup cell"
+    print(f"✓ an answer that never ends, in Pyodide: stopped by its check, {took}: {lines[0]}")
     return {"line": lines[0], "seconds": round(last - first, 1)}
 
 
