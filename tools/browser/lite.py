@@ -45,6 +45,7 @@ SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
 POKE = "em"  # typed into a widget's text box (a prefix): its outputs must follow
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
+SERVE = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]  # a site, as teachers serve it
 
 
 class CheckFailed(Exception):
@@ -145,9 +146,8 @@ def classroom(site, shots):
         student0 = (site / "files" / "notebooks" / "exercises" / "train0.ipynb").read_text(encoding="utf-8")
         runaway_path = Path(tmp) / "train0-runaway.ipynb"
         runaway_path.write_text(runaway_notebook(student0), encoding="utf-8")
-        server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
         with (
-            browser.LocalServer(server_cmd, cwd=site) as server,
+            browser.LocalServer(SERVE, cwd=site) as server,
             browser.Browser(viewport=(1400, 1000), timeout=120) as b,
         ):
             page = b.page()
@@ -326,9 +326,8 @@ def check(site, shots, exercise, quick_steps):
         (Path(tmp) / solved).write_text(solved_text, encoding="utf-8")
 
         log = Path(tmp) / "server.log"
-        server_cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
         with (
-            browser.LocalServer(server_cmd, cwd=site, log=log) as server,
+            browser.LocalServer(SERVE, cwd=site, log=log) as server,
             browser.Browser(viewport=(1400, 1000), timeout=120) as b,
         ):
             landing = b.page()
