@@ -316,23 +316,26 @@ class CellFailed(AssertionError):
     """A cell failed, or the run stopped short of the last cell."""
 
 
+TAB = ".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel"  # the name on the tab on show
+
+
 def title(page):
     """The name on the current tab (the notebook's file name), for messages."""
-    return page.evaluate(
-        "() => document.querySelector('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel')"
-        "?.textContent || location.pathname"
-    )
+    return page.evaluate(f"() => document.querySelector('{TAB}')?.textContent || location.pathname")
 
 
-def wait_for_cells(page, cells=1, timeout=120):
-    page.wait_for_function(
-        f"() => document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}", timeout=timeout * 1000
-    )
+def wait_for_cells(page, cells=1, timeout=120, name=None):
+    """Wait for `cells` cells in the notebook on show, and for it to be `name` (a file name) if given: a
+    tab JupyterLite restores from an earlier page can be on show, with its cells, before the one asked for."""
+    named = f"document.querySelector('{TAB}')?.textContent === {json.dumps(name)} && " if name else ""
+    shown = f"() => {named}document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}"
+    page.wait_for_function(shown, timeout=timeout * 1000)
 
 
 def open_notebook(page, url, cells=1, timeout=120):
+    """Go to a lab's URL of a notebook (…/name.ipynb or …?path=…/name.ipynb) and wait for its cells."""
     page.goto(url)
-    wait_for_cells(page, cells, timeout)
+    wait_for_cells(page, cells, timeout, re.search(r"([^/=?&]+\.ipynb)", url).group(1))
 
 
 def kernel_status(page):
@@ -341,7 +344,7 @@ def kernel_status(page):
 
 def show_inputs(page):
     """Open the collapsed inputs (the setup cell): a collapsed input has no prompt to read."""
-    placeholders = page.locator(f"{PANEL} .jp-InputPlaceholder")
+    placeholders = page.locator(f"{PANEL} .jp-InputPlaceholder").filter(visible=True)
     for _ in range(placeholders.count()):  # each click opens one, and the rest move up
         placeholders.first.click()
 

@@ -106,6 +106,12 @@ def upload(page, path, folder):
     listing(page, Path(path).name).wait_for(timeout=30_000)
 
 
+def in_folder(page, folder):
+    """Wait until the file browser shows `folder` (a path from the top)."""
+    crumbs = "document.querySelector('.jp-FileBrowser .jp-BreadCrumbs')?.textContent"
+    page.wait_for_function(f"() => {crumbs} === {json.dumps(f'/{folder}/')}", timeout=30_000)
+
+
 def listing(page, name):
     """The file browser's entry for `name`."""
     return page.locator(".jp-DirListing-content .jp-DirListing-itemText").get_by_text(name, exact=True)
@@ -156,6 +162,8 @@ def classroom(site, shots):
             page.locator("#start").click()
             browser.wait_for_cells(page)
             start = browser.title(page)
+            # the lab moves the file browser to the notebook's folder after its cells appear: wait for that
+            in_folder(page, lite.CLASS_START.rsplit("/", 1)[0])
             page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
             listing(page, "notebooks").dblclick()
             listing(page, "exercises").wait_for(timeout=30_000)
@@ -166,19 +174,19 @@ def classroom(site, shots):
             upload(page, runaway_path, "notebooks/exercises")
             page.close()
             there = f"{server.url}/{lite.lite_url('notebooks/exercises/' + runaway_path.name)}"
-            found = runaway(b, lambda page: page.goto(there), shots)
+            found = runaway(b, lambda page: page.goto(there), runaway_path.name, shots)
             b.assert_local()
     return {"start": start, "runaway": found}
 
 
-def runaway(b, show, shots):
-    """Run the runaway notebook (show(page) opens it): its check's ✗ line must say that the answer did not
-    finish in the time limit. Returns the line and the seconds the notebook took."""
+def runaway(b, show, name, shots):
+    """Run the runaway notebook (show(page) opens it, its file `name`): its check's ✗ line must say that the
+    answer did not finish in the time limit. Returns the line and the seconds the notebook took."""
     from ..exercises.common import LIMIT
 
     def prepare(page):
         show(page)
-        browser.wait_for_cells(page, 3)
+        browser.wait_for_cells(page, 3, name=name)
         return 3
 
     page, first, last = browser.run(b, prepare, "runaway", shots, timeout=RUN_TIMEOUT)
@@ -235,16 +243,16 @@ def pictures(page, nb_text, name, offset, drawn, shots):
 # --- the check ----------------------------------------------------------------------------------------
 
 
-def run_one(b, name, show, nb_text, n, quick, shots, focus=None, drawn=False):
-    """show(page) brings up the notebook in a fresh page (a click, a URL); then the quick-mode cell if
-    `quick`, Run All, and the outputs compared with native Python's. Return the page (still open), the
-    outputs and the figures: the kernel is ready when the first cell (an import, or the knob) is done,
-    counted from show(); the rest is the notebook's own time."""
+def run_one(b, name, show, nb_text, n, quick, shots, focus=None, drawn=False, file=None):
+    """show(page) brings up the notebook (its file: `file`, or NAME.ipynb) in a fresh page (a click, a URL);
+    then the quick-mode cell if `quick`, Run All, and the outputs compared with native Python's. Return the
+    page (still open), the outputs and the figures: the kernel is ready when the first cell (an import, or
+    the knob) is done, counted from show(); the rest is the notebook's own time."""
     cells = len(json.loads(nb_text)["cells"])
 
     def prepare(page):
         show(page)
-        browser.wait_for_cells(page, cells)
+        browser.wait_for_cells(page, cells, name=file or f"{name}.ipynb")
         if quick:
             insert_first_cell(page, KNOB_CELL.format(steps=quick))
             browser.wait_for_cells(page, cells + 1)
@@ -300,7 +308,7 @@ def runaway_notebook(student):
 
 
 def check(site, shots, exercise, quick_steps):
-    """The whole check (see the module doc); returns the report it also writes to shots/report.json."""
+    """The whole check of the full site (see the module doc); returns its report."""
     site = browser.begin(site, shots, CheckFailed, "make lite")
     lesson = {
         n: (site / "files" / "notebooks" / f"train{n}.ipynb").read_text(encoding="utf-8")
@@ -376,6 +384,7 @@ def check(site, shots, exercise, quick_steps):
                 shots,
                 focus="✓",
                 drawn=drawn,
+                file=solved,
             )
             report["runs"].append(entry)
             checks = [line for line in text.splitlines() if line.startswith(("✓", "✗"))]
@@ -423,8 +432,6 @@ def check(site, shots, exercise, quick_steps):
         "screenshots": sorted(p.name for p in shots.glob("*picture-*.png")),
         "widgets": sorted(p.name for p in shots.glob("widget-*.png")),
     }
-    (shots / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"screenshots and report.json in {os.path.relpath(shots)}")
     return report
 
 
@@ -448,6 +455,7 @@ def main(argv=None):
         report = check(args.site, Path(args.shots), args.exercise, args.quick_steps)
         report["class"] = classroom(args.class_site, Path(args.shots))
         (Path(args.shots) / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"screenshots and report.json in {os.path.relpath(args.shots)}")
     except (CheckFailed, AssertionError, lite.LiteError, browser.playwright_error(CheckFailed)) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
