@@ -89,10 +89,9 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
     free ports picked at the same moment by two test processes (pytest-xdist's workers) can be the
     same, and the kernel that lost the race never answers.
 
-    Each cell gets 60 s, far more than a quick-mode cell takes, and no more: now and then (train5, whose
-    widget cell sends a burst of messages, in a busy suite) the client misses the wake-up for a reply
-    that has arrived and reads it only when that wait times out (jupyter/nbclient#312), and then goes
-    on: the limit is what such a miss costs."""
+    Each cell gets 60 s, far more than a quick-mode cell takes: a kernel that stops answering costs a
+    minute, not ten. (ipykernel before 7.4 could leave a request unread until the wait for it timed out,
+    ipython/ipykernel#1529: 300 s lost in a run, now and then.)"""
     from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
     from traitlets.config import Config
 
