@@ -95,11 +95,10 @@ def upload(page, path, folder):
     """Through the file browser: go to `folder` (from the top, a double-click per folder), then Upload → pick
     the file, as a student would."""
     page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
-    for name in folder.split("/"):
+    names = folder.split("/")
+    for i, name in enumerate(names):
         listing(page, name).dblclick()
-        page.wait_for_function(
-            f"() => document.querySelector('.jp-FileBrowser .jp-BreadCrumbs').textContent.includes('{name}')"
-        )
+        in_folder(page, "/".join(names[: i + 1]))
     with page.expect_file_chooser() as chooser:
         page.locator(".jp-FileBrowser-toolbar jp-button[title='Upload Files']").click()
     chooser.value.set_files(str(path))
