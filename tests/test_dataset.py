@@ -3,10 +3,12 @@
 Each bad input must give one clear line on stderr, a non-zero exit, no traceback, and no partial file.
 """
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -127,6 +129,41 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         dataset.fetch(str(tmp_path / "data" / "names.txt"))
     assert leftovers(tmp_path / "data") == []
+
+
+class JsException(Exception):  # what Pyodide raises for an error of the browser's
+    pass
+
+
+def in_pyodide(monkeypatch, open_url):
+    """As in JupyterLite: no sockets; pyodide.http.open_url (here a stand-in) fetches through the browser."""
+    http = type(sys)("pyodide.http")
+    http.open_url = open_url
+    pyodide = type(sys)("pyodide")
+    pyodide.http = http
+    monkeypatch.setitem(sys.modules, "pyodide", pyodide)
+    monkeypatch.setitem(sys.modules, "pyodide.http", http)
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("not through the browser"))
+
+
+def test_in_pyodide_the_browser_downloads_it(tmp_path, monkeypatch):
+    asked = []
+    in_pyodide(monkeypatch, lambda url: asked.append(url) or io.StringIO(names_txt().read_text()))
+    monkeypatch.delenv("NAMES_URL", raising=False)  # the canonical address (urlopen is stubbed out)
+    path = tmp_path / "names.txt"
+    assert dataset.problem(str(path)) is None
+    assert asked == [dataset.URL] and path.read_bytes() == names_txt().read_bytes()
+
+
+def test_in_pyodide_offline_is_one_clear_line(tmp_path, monkeypatch):
+    def offline(url):
+        raise JsException("NetworkError: Failed to execute 'send' on 'XMLHttpRequest'")
+
+    in_pyodide(monkeypatch, offline)
+    line = dataset.problem(str(tmp_path / "names.txt"))
+    assert line.startswith("error: could not download") and "(the browser: NetworkError" in line
+    assert "\n" not in line and leftovers(tmp_path) == []
 
 
 def test_unwritable_folder_is_one_clear_line(tmp_path):

@@ -13,7 +13,6 @@ import tempfile
 URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 SIZE = 228_145
 SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
-IN_NOTEBOOK = hasattr(builtins, "__IPYTHON__")
 
 
 def is_names_txt(data):  # also as saved by a Windows tool: CRLF, a BOM
@@ -38,15 +37,22 @@ def describe(data):  # what a file is instead of names.txt
 
 
 def by_hand(path):
-    if IN_NOTEBOOK:
+    if hasattr(builtins, "__IPYTHON__"):
         return (
-            f"In a notebook: download {URL} elsewhere and put it beside this notebook as names.txt "
-            '(or set os.environ["DATASET"] to its path in the first cell)'
+            f"In a notebook: save {URL} as names.txt beside this notebook "
+            '(or set os.environ["DATASET"] to it first)'
         )
     return f"To get it by hand: download {URL} elsewhere, save it as {path} (or set DATASET=its/path)"
 
 
 def download(url):
+    if sys.platform == "emscripten":  # Pyodide (JupyterLite): no sockets, the browser fetches it
+        import pyodide.http
+
+        try:
+            return pyodide.http.open_url(url).read().encode()
+        except Exception as e:  # a JavaScript error
+            raise OSError(f"the browser: {e}") from None
     import urllib.request
 
     with urllib.request.urlopen(url, timeout=30) as response:
@@ -104,14 +110,9 @@ def problem(path, replace=False):
         return f"error: could not write {path} ({e.strerror or e})"
 
 
-if __name__ == "__main__":  # make data, run by path: tools/ is sys.path[0]
+if __name__ == "__main__":  # make data (by path: tools/ is on sys.path)
     from project import DATASET, command_line, run_main
 
-    def main():
-        parser = command_line(__doc__, __file__)
-        parser.add_argument("path", nargs="?", default=str(DATASET), metavar="PATH")
-        line = problem(parser.parse_args().path, replace=True)
-        print(line or "", end="\n" if line else "", file=sys.stderr)
-        return 1 if line else 0
-
-    run_main(main)
+    parser = command_line(__doc__, __file__)
+    parser.add_argument("path", nargs="?", default=str(DATASET), metavar="PATH")
+    run_main(lambda: problem(parser.parse_args().path, replace=True))  # a line: exit 1

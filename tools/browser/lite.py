@@ -11,6 +11,8 @@ in a fresh page with the JupyterLab steps of tools/browser/driver.py (a run left
 - uploads a student notebook with its blanks filled from the solutions (tools/exercises/student.py's teacher
   version) through the file browser's Upload button, runs it, in quick mode too, and hands it in:
   Ctrl+S, File → Download, and the downloaded .ipynb must hold the run's check lines;
+- uploads a notebook alone to the top folder (lesson 0's setup cell, NAMES_URL set to the site's copy):
+  names.txt is fetched by the browser, verified and saved beside it, and 32,033 names are read from it;
 - then the class's site (make lite CLASS=1, in --class-site): its landing page's "Start here" opens a
   student notebook, the folder of notebooks holds no lesson, and an answer that never ends, uploaded
   there and run under its check (train0's setup cell, `probabilities` a loop, the check), is stopped by
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import steprun
+from .. import dataset, steprun
 from ..lite import build as lite
 from ..project import QUICK, ROOT, command_line, pinned_environment, positive_int, run_main, step_numbers
 from . import driver as browser
@@ -45,6 +47,7 @@ SHOTS = lite.CHECK_OUT
 KNOB_CELL = 'import os; os.environ["NUM_STEPS"] = "{steps}"'
 POKE = "em"  # typed into a widget's text box (a prefix): its outputs must follow
 RUN_TIMEOUT = 600  # seconds for one notebook, kernel start included
+ALONE = "alone.ipynb"  # uploaded to the top folder, where no data/ is above it
 SERVE = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "{port}"]  # a site, as teachers serve it
 
 
@@ -92,10 +95,12 @@ def insert_first_cell(page, source):
 
 
 def upload(page, path, folder):
-    """Through the file browser: go to `folder` (from the top, a double-click per folder), then Upload → pick
-    the file, as a student would."""
+    """Through the file browser: go to `folder` (from the top, a double-click per folder; "" is the top),
+    then Upload → pick the file, as a student would."""
     page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
-    names = folder.split("/")
+    names = folder.split("/") if folder else []
+    if not names:
+        in_folder(page, "")
     for i, name in enumerate(names):
         listing(page, name).dblclick()
         in_folder(page, "/".join(names[: i + 1]))
@@ -108,7 +113,8 @@ def upload(page, path, folder):
 def in_folder(page, folder):
     """Wait until the file browser shows `folder` (a path from the top)."""
     crumbs = "document.querySelector('.jp-FileBrowser .jp-BreadCrumbs')?.textContent"
-    page.wait_for_function(f"() => {crumbs} === {json.dumps(f'/{folder}/')}", timeout=30_000)
+    shown = f"/{folder}/" if folder else "/"
+    page.wait_for_function(f"() => {crumbs} === {json.dumps(shown)}", timeout=30_000)
 
 
 def listing(page, name):
@@ -306,6 +312,53 @@ def runaway_notebook(student):
     return json.dumps(nb)
 
 
+def alone_notebook(lesson, url):
+    """Lesson 0's setup cell alone, after a cell pointing NAMES_URL at `url`, and a cell counting the names
+    it then reads from DATASET."""
+    setup = next(cell for cell in json.loads(lesson)["cells"] if cell.get("id") == "train0-setup")
+    cell = lambda id, source: dict(  # noqa: E731
+        cell_type="code", id=id, metadata={}, source=source, outputs=[], execution_count=None
+    )
+    first = f'import os\nos.environ["NAMES_URL"] = {json.dumps(url)}  # the site\'s copy: no network here'
+    count = 'path = os.environ["DATASET"]\nprint(f"{len(open(path).read().split()):,} names in {path}")'
+    blank = dict(outputs=[], execution_count=None)
+    cells = [cell("alone-url", first), dict(setup, **blank), cell("alone-count", count)]
+    return json.dumps(dict(json.loads(lesson), cells=cells))
+
+
+def alone(b, page, server, lesson, tmp, shots):
+    """A notebook on its own (the top folder: no data/ above it) downloads names.txt through the browser,
+    verifies it and saves it beside itself; the download comes from the site, as the check is offline."""
+    path = Path(tmp) / ALONE
+    path.write_text(alone_notebook(lesson, f"{server.url}/files/data/names.txt"), encoding="utf-8")
+    upload(page, path, "")
+    page.close()
+
+    def prepare(page):
+        page.goto(f"{server.url}/{lite.lite_url(ALONE)}")
+        browser.wait_for_cells(page, 3, name=ALONE)
+        return 3
+
+    page, first, last = browser.run(b, prepare, "alone", shots, timeout=RUN_TIMEOUT)
+    text = browser.text(page)
+    b.screenshot(page, shots / "alone.png")
+    page.close()
+    saved = re.search(rf"^saved (\S+) \({dataset.SIZE:,} bytes, sha256 verified\)$", text, re.M)
+    counted = re.search(r"^([\d,]+) names in (\S+)$", text, re.M)
+    if (
+        not saved
+        or not counted
+        or counted.group(2) != saved.group(1)
+        or not saved.group(1).endswith("/names.txt")
+    ):
+        raise CheckFailed(f"a notebook alone: names.txt not downloaded and saved beside it: {text[-600:]!r}")
+    print(
+        f"✓ a notebook alone in Pyodide: names.txt fetched by the browser, verified, saved as "
+        f"{saved.group(1)}; {counted.group(1)} names read from it ({last - first:.1f} s)"
+    )
+    return {"saved": saved.group(1), "names": counted.group(1), "seconds": round(last - first, 1)}
+
+
 def check(site, shots, exercise, quick_steps):
     """The whole check of the full site (see the module doc); returns its report."""
     site = browser.begin(site, shots, CheckFailed, "make lite")
@@ -402,6 +455,7 @@ def check(site, shots, exercise, quick_steps):
             if kept != checks:
                 raise CheckFailed(f"File → Download gave a notebook without the run's check lines: {kept}")
             print(f"✓ saved and downloaded (File → Download): {solved} with its outputs, checks included")
+            report["alone"] = alone(b, page, server, lesson[0], tmp, shots)
             b.assert_local()
             if b.errors:
                 raise CheckFailed("uncaught JavaScript errors: " + "; ".join(b.errors[:5]))

@@ -152,8 +152,7 @@ def source(n=None, before="", graded=False):
     loads = "\n".join(embedded(name, path, graded) for name, path in carried(n))
     return f"""\
 # @title Setup: run this cell first (it is generated; nothing to change here)
-# It lets this notebook run alone: one-line errors; outside the repository (no REPOSITORY files above
-# it), names.txt beside it, downloaded once and verified (or os.environ["DATASET"], set before).
+# One-line errors, and outside the repository names.txt beside this notebook.
 import os
 import sys
 
