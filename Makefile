@@ -29,16 +29,17 @@ SAMPLE_USAGE := usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 
 # `## text` after a verb lists it in `make`; `##dev text` in `make help-dev`.
 VERBS = grep -hE '^[a-z-]+:.*$(1) ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*$(1) (.*)/  make \1\t\2/' | expand -t 24
 
+# Each list is one subshell: a reader that leaves early (`make | head`) ends it quietly, with status 0.
 help:
-	@echo "microgpt, step by step — the learner's and the teacher's verbs (make help-dev: the maintainer's):"
-	@echo "  make step$(FIRST) … step$(LAST)    run a step (make step3 NUM_STEPS=50: a quick run)"
-	@echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    what step N adds to step N-1 (make diffs: all; CODE=1: code only)"
-	@echo "  make sample$(FIRST) … sample$(LAST)  names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"
-	@$(call VERBS,##)
+	@( echo "microgpt, step by step — the learner's and the teacher's verbs (make help-dev: the maintainer's):"; \
+	echo "  make step$(FIRST) … step$(LAST)    run a step (make step3 NUM_STEPS=50: a quick run)"; \
+	echo "  make diff$(word 2,$(STEPS)) … diff$(LAST)    what step N adds to step N-1 (make diffs: all; CODE=1: code only)"; \
+	echo "  make sample$(FIRST) … sample$(LAST)  names from step N, trained once (make sample5 PROMPT=ma TEMPERATURE=0.8)"; \
+	$(call VERBS,##) ) 2>/dev/null || true
 
 help-dev: ##dev the maintainer's verbs: generators, measurements, proofs in the real tools
-	@echo "microgpt, step by step — the maintainer's verbs (make: the learner's and the teacher's):"
-	@$(call VERBS,##dev)
+	@( echo "microgpt, step by step — the maintainer's verbs (make: the learner's and the teacher's):"; \
+	$(call VERBS,##dev) ) 2>/dev/null || true
 
 # `make step` and `make step9` (no such step): the usage line, exit status 2 like any bad command line.
 step:

@@ -5,6 +5,7 @@ import ast
 import errno
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,15 @@ def test_the_readme_says_what_the_diff_tables_reference_column_is():
     below = table_on.split("<!-- /fig -->", 1)[1].strip().split("\n\n")[0]
     assert below.startswith("*The reference's* is the same count for the reference progression"), below
     assert "tools/diff.py" in below  # where REFERENCE_COUNT quotes them from the specification
+
+
+@pytest.mark.parametrize("verb", ["help", "help-dev"])
+def test_make_help_read_only_in_part_ends_quietly(verb):
+    """`make | head -1`: the reader leaves after a line; make says nothing of a broken pipe, exit status 0."""
+    make("--version")  # (skips where there is no make)
+    command = f"make --no-print-directory -C {shlex.quote(str(ROOT))} {verb} | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True)
+    assert (result.returncode, result.stderr, len(result.stdout.splitlines())) == (0, "", 1), result
 
 
 def test_make_lists_the_learners_and_the_teachers_verbs_and_help_dev_the_rest():
