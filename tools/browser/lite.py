@@ -98,9 +98,8 @@ def upload(page, path, folder):
     """Through the file browser: go to `folder` (from the top, a double-click per folder; "" is the top),
     then Upload → pick the file, as a student would."""
     page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+    in_folder(page, "")
     names = folder.split("/") if folder else []
-    if not names:
-        in_folder(page, "")
     for i, name in enumerate(names):
         listing(page, name).dblclick()
         in_folder(page, "/".join(names[: i + 1]))
@@ -315,15 +314,17 @@ def runaway_notebook(student):
 def alone_notebook(lesson, url):
     """Lesson 0's setup cell alone, after a cell pointing NAMES_URL at `url`, and a cell counting the names
     it then reads from DATASET."""
-    setup = next(cell for cell in json.loads(lesson)["cells"] if cell.get("id") == "train0-setup")
-    cell = lambda id, source: dict(  # noqa: E731
-        cell_type="code", id=id, metadata={}, source=source, outputs=[], execution_count=None
-    )
+    nb = json.loads(lesson)
+    setup = next(cell for cell in nb["cells"] if cell.get("id") == "train0-setup")
     first = f'import os\nos.environ["NAMES_URL"] = {json.dumps(url)}  # the site\'s copy: no network here'
     count = 'path = os.environ["DATASET"]\nprint(f"{len(open(path).read().split()):,} names in {path}")'
-    blank = dict(outputs=[], execution_count=None)
-    cells = [cell("alone-url", first), dict(setup, **blank), cell("alone-count", count)]
-    return json.dumps(dict(json.loads(lesson), cells=cells))
+    ran = dict(outputs=[], execution_count=None)
+    nb["cells"] = [
+        dict(setup, **ran, id="alone-url", metadata={}, source=first),
+        dict(setup, **ran),
+        dict(setup, **ran, id="alone-count", metadata={}, source=count),
+    ]
+    return json.dumps(nb)
 
 
 def alone(b, page, server, lesson, tmp, shots):
