@@ -461,7 +461,7 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
     checks = iter(exercises.exercises(n))
     for t_cell, s_cell in zip(teacher.cells, student.cells):
         meta = t_cell.metadata.get("nbgrader", {})
-        if "-check" in t_cell.id:  # for nbgrader a fresh checker asserts, its ✗ line the message
+        if exercises.is_check(t_cell):  # for nbgrader a fresh checker asserts, its ✗ line the message
             name, _, _ = next(checks)
             call = s_cell.source.splitlines()[-1].rstrip(";").removeprefix("check.")
             checker, args = call.split("(", 1)
@@ -472,7 +472,7 @@ def test_teacher_version_is_an_nbgrader_source_of_the_student_notebook(n):
                 and meta["locked"]
                 and meta["grade_id"] == exercises.grade_id(exercises.exercise_of(meta["grade_id"]), name)
             )
-        elif t_cell.id == f"train{n}-setup":  # the teacher's also carries the grade cells' checkers
+        elif t_cell.id == f"train{n}-checkers-setup":  # the teacher's also carries the grade cells' copy
             assert "def _graded" in t_cell.source and "def _graded" not in s_cell.source
             assert meta["locked"]
         else:
@@ -528,7 +528,7 @@ def test_student_notebook_runs_to_its_first_check(n, kind):
     nb, error = as_handed_out(n)
     assert isinstance(error, CellExecutionError) and "NotImplementedError" in str(error), error
     done = [cell for cell in nb.cells if cell.cell_type == "code" and cell.outputs]
-    first = next(cell for cell in nb.cells if "-check" in cell.id)
+    first = next(cell for cell in nb.cells if exercises.is_check(cell))
     assert first in done and printed(first).startswith("✗ ") and "not implemented yet" in printed(first)
     assert "num docs: 32033" in "".join(printed(cell) for cell in done)
 
@@ -581,7 +581,9 @@ def answers_in(nb, n, given=None):
     """[(the blank's code, what the notebook's own code computes the same way)]: the shapes of each
     blanked region found in the setup and check cells, but for those the step's given code shows."""
     own = [
-        c.source for c in nb.cells if c.cell_type == "code" and (c.id.endswith("-setup") or "-check" in c.id)
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and (c.id.endswith("-setup") or exercises.is_check(c))
     ]
     if given is None:
         given = [c.source for c in nb.cells if c.cell_type == "code" and c.source not in own]

@@ -139,7 +139,9 @@ def test_a_blank_student_notebook_shows_each_picture_failing_in_one_line():
     """As handed out, train0's training cell stops at the blank; each picture cell after it, run anyway,
     says why in one line on stderr, no traceback."""
     nb = nbformat.read(exercises.notebook_path(0), as_version=4)
-    nb.cells = [cell for cell in nb.cells if "-check" not in cell.id]  # the checks have tests of their own
+    nb.cells = [
+        cell for cell in nb.cells if not exercises.is_check(cell)
+    ]  # the checks have tests of their own
     execute_notebook(nb, ROOT / "notebooks" / "exercises", environment(QUICK_NOTEBOOK), allow_errors=True)
     cells = {cell.id: cell for cell in nb.cells}
     for id in ("train0-09-counts-picture", "train0-09-smoothing-picture", "train0-09-loss-picture"):
@@ -202,6 +204,7 @@ def test_the_pictures_reach_the_student_notebooks():
     for n in STEPS:
         lesson = [c.id for c in notebooks.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
         student = [c.id for c in exercises.notebook(n).cells if c.id.endswith(("-picture", "-setup"))]
+        assert student.pop(1) == f"train{n}-checkers-setup"  # what the student notebook carries besides
         assert lesson == student and len(lesson) >= 3
 
 

@@ -89,7 +89,7 @@ def test_notebook_runs_alone(kind, n, where, tmp_path):
     assert (losses(out), samples(out)) == (losses(step_out), samples(step_out)) != ([], [])
     check_pictures(nb, n)  # drawn from this run, alone too
     if kind == "student":  # (the student's one run filled in: as handed out, tests/test_exercises.py)
-        checks = [cell for cell in nb.cells if "-check" in cell.id]
+        checks = [cell for cell in nb.cells if exercises.is_check(cell)]
         assert len(checks) == len(exercises.exercises(n))
         for cell in checks:
             assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
@@ -134,39 +134,45 @@ def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
     assert sorted(p.name for p in (tmp_path / "offline").iterdir()) == ["alone.ipynb"]  # nothing half-written
 
 
-def setup_cell(kind, n):
+def carrying_cell(kind, n, what="setup"):
     nb = notebooks.notebook(n) if kind == "lesson" else exercises.notebook(n)
-    (setup,) = [cell for cell in nb.cells if cell.id == f"train{n}-setup"]
-    return setup
+    (cell,) = [cell for cell in nb.cells if cell.id == f"train{n}-{what}"]
+    return cell
 
 
 @pytest.mark.parametrize("n", STEPS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_setup_cell_is_collapsed_and_carries_the_files_as_they_are(kind, n):
-    setup = setup_cell(kind, n)
+    setup = carrying_cell(kind, n)
     assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
     assert setup.source.startswith("# @title ")
-    files = standalone.carried(n if kind == "student" else None)
-    for name, path in files:
+    for name, path in standalone.carried():
         assert path.read_text(encoding="utf-8") in setup.source, path
-    own = [path.name for _, path in files if path.parent.name == "exercises"]
-    if kind == "lesson":
-        assert own == []
-    else:  # its own step's checkers, with what they import, and no other step's
-        assert own[-1] == f"train{n}.py" and not [name for name in own[:-1] if name.startswith("train")]
-        assert "common.py" in own and (("attention.py" in own) == (n in (3, 4)))
+    assert "tools/exercises/" not in setup.source  # the checkers have a cell of their own
 
 
-# Characters: a learner may open the collapsed cell. A student's is the lesson's plus its step's checkers,
-# which take 11,000 to 22,000 characters (tools/exercises/, common.py's time limit included): 15,000 would
-# need them shorter.
-LIMITS = {"lesson": 6_000, "student": 29_000}
+@pytest.mark.parametrize("n", STEPS)
+def test_checkers_cell_carries_its_own_steps_checkers_alone(n):
+    cell = carrying_cell("student", n, "checkers-setup")
+    assert cell.metadata == standalone.HIDDEN and cell.source.startswith("# @title ")
+    files = standalone.checkers_carried(n)
+    for name, path in files:
+        assert path.read_text(encoding="utf-8") in cell.source, path
+    own = [path.name for _, path in files]
+    assert own[-1] == f"train{n}.py" and not [name for name in own[:-1] if name.startswith("train")]
+    assert "common.py" in own and (("attention.py" in own) == (n in (3, 4)))
+    assert not [c for c in notebooks.notebook(n).cells if c.id == cell.id]  # a lesson has no checks
+
+
+# Characters: a learner may open a collapsed cell. The setup cell is the same in a lesson and in a student
+# notebook (plus, in the latter, the move to notebooks/); the checkers have a cell of their own.
+LIMITS = {"lesson": 6_000, "student": 15_000}
 
 
 @pytest.mark.parametrize("n", STEPS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_setup_cell_is_small(kind, n):
-    size = len(setup_cell(kind, n).source)
+    size = len(carrying_cell(kind, n).source)
     assert size <= LIMITS[kind], f"the setup cell of the {kind} notebook of step {n} has {size:,} characters"
 
 

@@ -303,11 +303,12 @@ RUNAWAY = "def probabilities(row):\n    while True:  # never ends\n        row =
 
 
 def runaway_notebook(student):
-    """Student notebook 0 (its JSON text) cut to its setup cell, an answer that never ends and its check."""
+    """Student notebook 0 (its JSON text) cut to its setup and checkers cells, an answer that never ends and
+    its check."""
     nb = json.loads(student)
     cells = {cell.get("id"): cell for cell in nb["cells"]}
     answer = dict(cells["train0-07"], source=f"vocab_size = 27\n{RUNAWAY}", outputs=[], execution_count=None)
-    nb["cells"] = [cells["train0-setup"], answer, cells["train0-07-check1"]]
+    nb["cells"] = [cells["train0-setup"], cells["train0-checkers-setup"], answer, cells["train0-07-check1"]]
     return json.dumps(nb)
 
 

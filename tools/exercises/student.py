@@ -18,15 +18,16 @@ becomes
 and right after the cell (split after the function that holds the blank, when more code follows)
 comes a check cell that calls its checker, of tools/exercises/trainN.py. A part must lie inside a function,
 so that the blank only fails when the function is called: the notebook runs up to the check, which
-says "not implemented yet" in one line. Later steps keep the same code as given code. The setup
-cell at the top (collapsed; tools/generate/setup_cell.py) carries tools/dataset.py and the step's checkers
-inside it, so the notebook works alone, anywhere; in the repository it works from notebooks/.
+says "not implemented yet" in one line. Later steps keep the same code as given code. The collapsed
+cells at the top (tools/generate/setup_cell.py) carry tools/dataset.py, the step's checkers and its
+pictures, so the notebook works alone, anywhere; in the repository it works from notebooks/.
 
 The teacher's version (teacher=True) is an nbgrader source: the solutions between nbgrader's
 markers with the hint just above them, the cell metadata of nbgrader's Create Assignment toolbar
 (each exercise's answer a cell of its own, an autograded answer; checks: autograder tests worth POINTS
-that assert what a fresh copy of the checkers says, named after their exercise; the setup cell and all
-given code locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader itself.
+that assert what a fresh copy of the checkers says, named after their exercise; the collapsed cells
+and all given code locked). tools/nbgrader/course.py makes a course of it and proves it with nbgrader
+itself.
 
 Cell ids follow the lesson notebook's ("train3-09"), with suffixes for the cells added here, so
 an unchanged step always gives a byte-identical notebook. Needs the pinned .venv, like
@@ -547,6 +548,11 @@ def exercise_of(grade_id):
     return grade_id.split("-")[0][2:].replace("_", ".")
 
 
+def is_check(cell):
+    """Whether a cell is the check under a blank (its id: the blank's cell id, then -check1, -check2, …)."""
+    return re.search(r"-check\d+$", cell.id) is not None
+
+
 def check_cell(number, name, exercise, id, teacher):
     """The check under a blank; for nbgrader a grade cell that runs a fresh copy of the checker (the setup
     cell's _graded(): an answer cell cannot replace it) and asserts with its ✗ line as the message."""
@@ -628,10 +634,10 @@ symbols, then a step towards the code. Try without them first.
 
 **Order.** Do the notebooks from step 0 to step 5, each from top to bottom. {earlier_answers(n)}
 
-Run the setup cell below first, then the cells in order. Under each cell with a blank, after its
-hints, is a check cell: it prints one line, ✓ when your code is right, ✗ and what went wrong otherwise. A cell
-that needs a blank you have not filled in yet stops with `NotImplementedError`: fill it in, run
-its cell again, then its check."""
+Run the three collapsed cells below first (setup, checkers, pictures), then the cells in order. Under
+each cell with a blank, after its hints, is a check cell: it prints one line, ✓ when your code is
+right, ✗ and what went wrong otherwise. A cell that needs a blank you have not filled in yet stops
+with `NotImplementedError`: fill it in, run its cell again, then its check."""
 
 
 def notebook(n, teacher=False):
@@ -678,13 +684,15 @@ def notebook(n, teacher=False):
         raise MarkerError(
             f"steps/train{n}.py: exercises outside the notebook's code cells: {sorted(missing)}"
         )
-    setup = standalone.cell(standalone.source(n, TO_NOTEBOOKS, graded=teacher), f"train{n}-setup")
-    pictures = standalone.pictures_cell(n)
+    carrying = [
+        standalone.cell(standalone.source(TO_NOTEBOOKS), f"train{n}-setup"),
+        standalone.checkers_cell(n, graded=teacher),
+        standalone.pictures_cell(n),
+    ]
     head = [
         cells[0],
         new_markdown_cell(intro(n, listed), id=f"train{n}-exercises"),
-        nbgrader(setup, "readonly") if teacher else setup,
-        nbgrader(pictures, "readonly") if teacher else pictures,
+        *(nbgrader(cell, "readonly") if teacher else cell for cell in carrying),
         new_code_cell(QUICK, id=f"train{n}-quick"),
     ]
     nb = nbformat.v4.new_notebook(cells=head + cells[1:], metadata=lesson.metadata)

@@ -2,12 +2,13 @@
 
 A lesson notebook (tools/generate/notebooks.py) and a student notebook (tools/exercises/student.py)
 start with a collapsed setup cell generated here. It carries files of the repository as they are,
-each read as text and made into a module in the notebook: tools/dataset.py, and in a student
-notebook its step's checkers (tools/exercises/trainN.py, as `check`) with the files they import
-(`from .common import *`, outside the package `from common import *`). So each fact is written once, in
-tools/, and nothing has to sit beside the notebook. A second collapsed cell (pictures_cell) carries the
-same way tools/sampling.py and its step's pictures alone (tools/pictures/trainN.py, as `pictures`, with
-draw.py and what else it imports). The setup cell:
+each read as text and made into a module in the notebook: tools/dataset.py. So each fact is written
+once, in tools/, and nothing has to sit beside the notebook. More collapsed cells carry, the same way,
+one concern each: in a student notebook the checkers cell its step's checkers alone
+(tools/exercises/trainN.py, as `check`, with the files they import: `from .common import *`, outside
+the package `from common import *`); in both the pictures cell tools/sampling.py and its step's
+pictures alone (tools/pictures/trainN.py, as `pictures`, with draw.py and what else it imports). The
+setup cell:
 
 - shows a bad setting (`os.environ["NUM_STEPS"] = "abc"`) as the step's own one line, on stderr,
   without IPython's "An exception has occurred…" and "To exit: use 'exit'…" around it (a script
@@ -104,11 +105,15 @@ def _dataset_beside_notebook(dataset):  # in the repository the step finds data/
     os.environ["DATASET"] = path
 
 
-def carried(n=None):
-    """[(module name, file)] a notebook carries, each after the files it imports: tools/dataset.py, and
-    for step n's student notebook its checkers tools/exercises/trainN.py (as `check`) and their imports."""
-    files = [("dataset", TOOLS / "dataset.py")]
-    return files if n is None else with_imports(files, "check", TOOLS / "exercises" / f"train{n}.py")
+def carried():
+    """[(module name, file)] the setup cell carries: tools/dataset.py."""
+    return [("dataset", TOOLS / "dataset.py")]
+
+
+def checkers_carried(n):
+    """[(module name, file)] step n's checkers cell carries: tools/exercises/trainN.py (as `check`), after
+    the files it imports."""
+    return with_imports([], "check", TOOLS / "exercises" / f"train{n}.py")
 
 
 def with_imports(files, name, path):
@@ -139,17 +144,10 @@ def embedded(name, path, graded=False):
     return f"{name} = _module({name!r}, {shown!r}, r'''{text}''')"
 
 
-def source(n=None, before="", graded=False):
-    """The setup cell's code: `before` (plain code run first), then the files carried (carried(n));
-    graded: also _graded(), the grade cells' copy of the checkers (nbgrader's version)."""
-    kept = (_module, *((_graded,) if graded else ()), _one_line_exit, _dataset_beside_notebook)
-    functions = "\n\n".join(inspect.getsource(f) for f in kept)
-    if graded:
-        i = functions.index("def _graded")
-        functions = functions[:i] + inspect.getcomments(_graded) + functions[i:]
-        before += "_BUILTINS = dict(__import__('builtins').__dict__)  # as they are before any answer ran\n"
-        before += "_SOURCES = {}  # the files carried: {module name: (path, source)}\n"
-    loads = "\n".join(embedded(name, path, graded) for name, path in carried(n))
+def source(before=""):
+    """The setup cell's code: `before` (plain code run first), then the files carried (carried())."""
+    functions = "\n\n".join(inspect.getsource(f) for f in (_module, _one_line_exit, _dataset_beside_notebook))
+    loads = "\n".join(embedded(name, path) for name, path in carried())
     return f"""\
 # @title Setup: run this cell first (it is generated; nothing to change here)
 # One-line errors, and outside the repository names.txt beside this notebook.
@@ -164,6 +162,27 @@ if "get_ipython" in globals():
     _one_line_exit(get_ipython())
 {loads}
 _dataset_beside_notebook(dataset)"""
+
+
+def checkers_source(n, graded=False):
+    """The checkers cell's code: step n's checkers (checkers_carried(n)); graded: also _graded(), the grade
+    cells' copy of them (nbgrader's version)."""
+    loads = "\n".join(embedded(name, path, graded) for name, path in checkers_carried(n))
+    kept = ""
+    if graded:
+        kept = (
+            "_BUILTINS = dict(__import__('builtins').__dict__)  # as they are before any answer ran\n"
+            "_SOURCES = {}  # the files carried: {module name: (path, source)}\n\n\n"
+            f"{inspect.getcomments(_graded)}{inspect.getsource(_graded)}\n\n"
+        )
+    return f"""\
+# @title Checkers: run this cell too (it is generated; nothing to change here)
+# The code of the check cells under the blanks: tools/exercises/train{n}.py, as `check`.
+{kept}{loads}"""
+
+
+def checkers_cell(n, graded=False):
+    return cell(checkers_source(n, graded), f"train{n}-checkers-setup")
 
 
 def cell(code, id):
