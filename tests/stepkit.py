@@ -122,13 +122,34 @@ def notebook_error(nb, cwd, env):
     return None
 
 
+def execute_alone(nb, folder, url=None, names=False, **knobs):
+    """Write nb alone into folder (plus names.txt if asked) and run it there in a fresh kernel, with
+    knobs, no DATASET and downloads from `url`, as on a hub, in Colab or VS Code. Returns the executed
+    notebook and the error, if any."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "alone.ipynb")
+    if names:
+        shutil.copy(names_txt(), folder / "names.txt")
+    env = {k: v for k, v in environment(knobs).items() if k != "DATASET"}
+    env["NAMES_URL"] = url or OFFLINE_URL
+    nb = nbformat.read(folder / "alone.ipynb", as_version=4)
+    return nb, notebook_error(nb, folder, env)
+
+
+def printed(nb):
+    """What a notebook's code cells printed, in order."""
+    return "".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
+    )
+
+
 def run_notebook(nb, **knobs):
     """Execute a notebook (in place) as a student would: one fresh kernel, cwd notebooks/; return its printed
     text."""
     execute_notebook(nb, ROOT / "notebooks", environment(knobs))
-    return "".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
-    )
+    return printed(nb)
 
 
 # make and /bin/sh stand-ins: what a Windows machine without make does not have (it runs the README's

@@ -8,10 +8,14 @@ as make test runs the suite, every worker process has caches of its own: tests/c
 the tests that read one cached run on one worker.)
 """
 
+import atexit
 import functools
 import math
 import random
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import nbformat
 
@@ -23,7 +27,7 @@ from tools.sampling import kv_cache
 
 from gradcheck import check_value_params
 from picturecheck import check_pictures
-from stepkit import execute, losses, run, run_notebook, samples
+from stepkit import execute, execute_alone, losses, printed, run, samples
 
 K = int(QUICK["test"]["STOP_AFTER"])  # a quick run: gradients checked after K updates, not on the init
 # A lesson notebook's quick run: what the quick docs site shows, so test_docs.py builds it from the same runs.
@@ -40,11 +44,22 @@ def quick(step, **knobs):
 
 @functools.cache
 def lesson_notebook(n):
-    """(notebook, printed text): notebooks/trainN.ipynb as generated, executed once in quick mode as a
-    student runs
-    it."""
-    nb = notebooks.notebook(n)
-    return nb, run_notebook(nb, **QUICK_NOTEBOOK)
+    """(notebook, printed text): notebooks/trainN.ipynb as generated, executed once in quick mode alone: by
+    itself in an empty folder with names.txt beside it and no DATASET, as on a hub, in Colab or VS Code.
+    (The student notebooks, whose setup cell is this one, download it too: tests/test_standalone.py.)"""
+    folder = Path(tempfile.mkdtemp(prefix=f"lesson{n}-"))
+    atexit.register(shutil.rmtree, folder, True)
+    nb, error = execute_alone(notebooks.notebook(n), folder, names=True, **QUICK_NOTEBOOK)
+    if error is not None:
+        raise error
+    assert sorted(p.name for p in folder.iterdir()) == ["alone.ipynb", "names.txt"]  # nothing half-written
+    return nb, printed(nb)
+
+
+@functools.cache
+def notebook_run(n):
+    """(globals, printed output) of the step run in this process with the lesson notebook's knobs."""
+    return execute(n, **QUICK_NOTEBOOK)
 
 
 def tokens_of(env, doc):
@@ -181,12 +196,15 @@ class EveryStep:
 
     def test_notebook_runs_in_quick_mode(self):
         _, out = lesson_notebook(self.n)
-        assert "num docs: 32033" in out
+        assert "num docs: 32033" in out and "saved " not in out  # names.txt beside it: no download
         assert "step    1 /    3 | loss" in out and "step    3 /    3 | loss" in out
         assert len(samples(out)) == int(QUICK_NOTEBOOK["NUM_SAMPLES"]), out
+        # the same losses and samples as the step itself prints
+        step_out = notebook_run(self.n)[1]
+        assert (losses(out), samples(out)) == (losses(step_out), samples(step_out))
 
     def test_notebook_draws_its_pictures_from_its_run(self):
         """Each picture of the executed lesson notebook against what the run printed and, drawn again, against
         the same run made in this process (the run is seeded: the same values)."""
         nb, _ = lesson_notebook(self.n)
-        check_pictures(nb, self.n, execute(self.n, **QUICK_NOTEBOOK)[0])
+        check_pictures(nb, self.n, notebook_run(self.n)[0])

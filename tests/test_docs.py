@@ -239,7 +239,8 @@ def test_a_lesson_page_has_its_outputs_and_not_its_setup_cell(site, n):
 
 @pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
 def test_a_lesson_page_shows_what_the_notebook_prints_in_jupyter(site, n):
-    """The same quick run in the suite's own kernel (tests/steptests.py, cwd notebooks/): the same lines."""
+    """The same quick run in the suite's own kernel (tests/steptests.py, alone, names.txt beside it): the
+    same lines."""
     assert int(QUICK_NOTEBOOK["NUM_STEPS"]) == docs.QUICK["notebook_steps"]
     _, printed = lesson_notebook(n)
     text = (site / "steps" / f"train{n}.html").read_text(encoding="utf-8")

@@ -405,8 +405,8 @@ def test_committed_student_notebook_is_exactly_what_the_step_generates(n):
     assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run `make exercises` and commit it"
     if not notebooks.in_sync(path, exercises.build(n)):  # up to a lab's kernel metadata
         pytest.fail(
-            f"steps/train{n}.py changed but `make exercises` was not run: "
-            f"notebooks/exercises/train{n}.ipynb is out of date"
+            f"notebooks/exercises/train{n}.ipynb is out of date: steps/train{n}.py or what the notebook "
+            "carries from tools/ changed, but `make exercises` was not run"
         )
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)

@@ -1,8 +1,9 @@
 """Every generated notebook works alone: copied by itself into an empty folder (a hub, Colab, VS
 Code) it runs top to bottom, with names.txt beside it or with nothing at all (it then downloads
-names.txt there: here from a file:// URL, never the network). Student notebooks carry their
-checkers inside: filled in with the solutions, every check is ✓ (one line each) with no tools/ anywhere,
-and every picture is drawn from the run.
+names.txt there: here from a file:// URL, never the network). The lesson notebooks run so in their
+steps' tests (tests/steptests.py's lesson_notebook, names.txt beside them); here the student notebooks,
+which carry the same setup cell and their checkers inside: filled in with the solutions, every check is
+✓ (one line each) with no tools/ anywhere, and every picture is drawn from the run.
 A bad knob set in a notebook, or no network, shows one readable line, not IPython's exit noise. And
 the setup cell stays small: it carries only the files its notebook needs, as they are.
 """
@@ -10,9 +11,7 @@ the setup cell stays small: it carries only the files its notebook needs, as the
 import functools
 import hashlib
 import re
-import shutil
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
@@ -25,11 +24,11 @@ from picturecheck import check_pictures
 from stepkit import (
     OFFLINE_URL,
     ROOT,
-    environment,
     execute,
+    execute_alone,
     losses,
     names_txt,
-    notebook_error,
+    printed,
     run,
     samples,
     step_numbers,
@@ -39,68 +38,46 @@ STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 4, "N_HEAD": 2}  # the smallest quick run
 KINDS = ("lesson", "student")
 WHERE = ("beside", "nothing")  # names.txt copied beside the notebook, or nothing: downloaded
-# Each notebook runs once: the two cases alternate with the step, the other way round for the two kinds,
-# so that each kind and each step meets both.
-CASES = [(kind, n, WHERE[(n + k) % 2]) for k, kind in enumerate(KINDS) for n in STEPS]
-
-
-def generated(kind, n):
-    """The notebook as committed; the student's with every blank filled in from the solutions."""
-    if kind == "lesson":
-        return notebooks.notebook(n)
-    return exercises.fill(exercises.notebook(n), exercises.solutions(n))
+CASES = [(n, WHERE[n % 2]) for n in STEPS]  # each notebook runs once, half of them downloading
 
 
 @functools.cache
 def step_run(n):
-    """What the step prints with KNOBS, run in this process once for both kinds of notebook."""
+    """What the step prints with KNOBS, run in this process."""
     return execute(n, **KNOBS)[1]
 
 
-def printed(cell):
-    return "".join(output.get("text", "") for output in cell.outputs)
-
-
-def execute_alone(nb, folder, url=None, names=False, **knobs):
-    """Write nb alone into folder (plus names.txt if asked) and run it there in a fresh kernel, with
-    no DATASET and downloads from `url`. Returns the executed notebook and the error, if any."""
-    folder.mkdir(parents=True)
-    nbformat.write(nb, folder / "alone.ipynb")
-    if names:
-        shutil.copy(names_txt(), folder / "names.txt")
-    env = {k: v for k, v in environment({**KNOBS, **knobs}).items() if k != "DATASET"}
-    env["NAMES_URL"] = url or OFFLINE_URL
-    nb = nbformat.read(folder / "alone.ipynb", as_version=4)
-    return nb, notebook_error(nb, folder, env)
-
-
-@pytest.mark.parametrize("kind,n,where", CASES, ids=[f"{k}-{n}-{w}" for k, n, w in CASES])
-def test_notebook_runs_alone(kind, n, where, tmp_path):
-    folder = tmp_path / f"{kind}{n}-{where}"
-    nb, error = execute_alone(generated(kind, n), folder, names_txt().as_uri(), names=where == "beside")
+@pytest.mark.parametrize("n,where", CASES, ids=[f"student-{n}-{w}" for n, w in CASES])
+def test_notebook_runs_alone(n, where, tmp_path):
+    folder = tmp_path / f"student{n}-{where}"
+    filled = exercises.fill(exercises.notebook(n), exercises.solutions(n))  # every blank from the solutions
+    nb, error = execute_alone(filled, folder, names_txt().as_uri(), names=where == "beside", **KNOBS)
     assert error is None, error
     assert sorted(p.name for p in folder.iterdir()) == ["alone.ipynb", "names.txt"]  # nothing half-written
     assert hashlib.sha256((folder / "names.txt").read_bytes()).hexdigest() == dataset.SHA256
-    out = "".join(printed(cell) for cell in nb.cells if cell.cell_type == "code")
+    out = printed(nb)
     assert "num docs: 32033" in out
     assert ("saved " in out) == (where == "nothing")  # downloaded only when it was not there
     # the same losses and samples as the step itself prints
     step_out = step_run(n)
     assert (losses(out), samples(out)) == (losses(step_out), samples(step_out)) != ([], [])
     check_pictures(nb, n)  # drawn from this run, alone too
-    if kind == "student":  # (the student's one run filled in: as handed out, tests/test_exercises.py)
-        checks = [cell for cell in nb.cells if exercises.is_check(cell)]
-        assert len(checks) == len(exercises.exercises(n))
-        for cell in checks:
-            assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
-            assert printed(cell).startswith("✓ ") and printed(cell).count("\n") == 1, printed(cell)
+    checks = [cell for cell in nb.cells if exercises.is_check(cell)]  # (as handed out: test_exercises.py)
+    assert len(checks) == len(exercises.exercises(n))
+    for cell in checks:
+        assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
+        assert printed_by(cell).startswith("✓ ") and printed_by(cell).count("\n") == 1, printed_by(cell)
+
+
+def printed_by(cell):
+    return "".join(output.get("text", "") for output in cell.outputs)
 
 
 def one_error_line(nb, cell_id):
     """The line a cell that stopped ends with, on stderr: no traceback, no IPython exit noise around it."""
     (cell,) = [cell for cell in nb.cells if cell.id == cell_id]
     assert {output.output_type for output in cell.outputs} == {"stream"}, cell.outputs
-    text = printed(cell)
+    text = printed_by(cell)
     assert "exit" not in text and "exception" not in text and "Traceback" not in text, text
     assert text.endswith("\n") and text.splitlines()[-1].startswith("error: "), text
     return text.splitlines()[-1]
@@ -109,12 +86,12 @@ def one_error_line(nb, cell_id):
 def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     nb = notebooks.notebook(STEPS[-1])
     nb.cells.insert(2, new_code_cell('import os\nos.environ["NUM_STEPS"] = "abc"', id="bad-knob"))
-    nb, error = execute_alone(nb, tmp_path / "lab", names=True)
+    nb, error = execute_alone(nb, tmp_path / "lab", names=True, **KNOBS)
     assert error is not None
     # alone, without tools/dataset.py, the knob is read where the step reads it: the training cell
     (reads,) = [cell for cell in nb.cells if cell.source.startswith("NUM_STEPS = knob(")]
     assert one_error_line(nb, reads.id) == "error: NUM_STEPS must be a positive integer, got 'abc'"
-    assert printed(reads).count("\n") == 1  # that line alone
+    assert printed_by(reads).count("\n") == 1  # that line alone
     # while a script run keeps its one line on stderr and its exit status
     result = run(STEPS[-1], NUM_STEPS="abc")
     assert (result.returncode, result.stderr) == (
@@ -124,7 +101,7 @@ def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
 
 
 def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
-    nb, error = execute_alone(exercises.notebook(STEPS[0]), tmp_path / "offline")
+    nb, error = execute_alone(exercises.notebook(STEPS[0]), tmp_path / "offline", **KNOBS)
     assert error is not None
     line = one_error_line(nb, f"train{STEPS[0]}-setup")
     assert line.startswith(f"error: could not download {OFFLINE_URL}"), line

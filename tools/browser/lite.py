@@ -178,20 +178,22 @@ def classroom(site, shots):
             upload(page, runaway_path, "notebooks/exercises")
             page.close()
             there = f"{server.url}/{lite.lite_url('notebooks/exercises/' + runaway_path.name)}"
-            found = runaway(b, lambda page: page.goto(there), runaway_path.name, shots)
+            cells = len(json.loads(runaway_path.read_text(encoding="utf-8"))["cells"])
+            found = runaway(b, lambda page: page.goto(there), runaway_path.name, cells, shots)
             b.assert_local()
     return {"start": start, "runaway": found}
 
 
-def runaway(b, show, name, shots):
-    """Run the runaway notebook (show(page) opens it, its file `name`): its check's ✗ line must say that the
-    answer did not finish in the time limit. Returns the line and the seconds the notebook took."""
+def runaway(b, show, name, cells, shots):
+    """Run the runaway notebook (show(page) opens it, its file `name`, its code cells `cells`): its check's
+    ✗ line must say that the answer did not finish in the time limit. Returns the line and the seconds the
+    notebook took."""
     from ..exercises.common import LIMIT
 
     def prepare(page):
         show(page)
-        browser.wait_for_cells(page, 3, name=name)
-        return 3
+        browser.wait_for_cells(page, cells, name=name)
+        return cells
 
     page, first, last = browser.run(b, prepare, "runaway", shots, timeout=RUN_TIMEOUT)
     lines = [line for line in browser.text(page).splitlines() if line.startswith(("✓", "✗"))]

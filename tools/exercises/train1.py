@@ -104,10 +104,10 @@ def analytic_gradient(analytic_gradient, loss_of, state_dict):
         raise Wrong(f"on tokens {tokens}: loss expected {_fmt(loss_of(tokens))} (loss_of), got {_fmt(loss)}")
     got = lambda name, i, j: grads[offsets[name] + i * sizes[name][1] + j]  # noqa: E731
     want = {}
-    for name, (rows, cols) in sizes.items():  # about 50 entries a matrix; the tokens' rows where a row is one
-        rows = sorted({0, 1, 2, BOS}) if rows == V else range(0, rows, max(1, rows // 12))
+    for name, (rows, cols) in sizes.items():  # at most 12 rows (the tokens' own if a row is one) by 6 columns
+        rows = sorted({0, 1, 2, BOS}) if rows == V else range(0, rows, -(-rows // 12))
         for i in rows:
-            for j in range(0, cols, max(1, cols // 6)):
+            for j in range(0, cols, -(-cols // 6)):
                 old = W[name][i][j]
 
                 def at(t):
