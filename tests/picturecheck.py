@@ -6,6 +6,8 @@ import re
 
 from tools import pictures, sampling, steprun
 
+from stepkit import cell_text, printed
+
 
 def drawn(nb):
     """{cell id: the data of the picture it shows} of an executed notebook's picture cells."""
@@ -20,7 +22,7 @@ def drawn(nb):
 
 def printed_by(nb):
     """What the step's own cells printed, in order (steprun.parse of the notebook's output)."""
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = printed(nb)
     return steprun.parse(text, strict=False), text
 
 
@@ -82,7 +84,7 @@ def check_pictures(nb, n, g=None):
         first, last = by_kind["next"]["top"]
         assert (first["prefix"], last["prefix"], first["rows"]) == ("emm", "m", last["rows"])
     (play,) = [cell for cell in nb.cells if cell.id.endswith("-names")]
-    names = re.findall(r"^  sample +\d+: (.*)$", "".join(o.get("text", "") for o in play.outputs), re.M)
+    names = re.findall(r"^  sample +\d+: (.*)$", cell_text(play), re.M)
     assert len(names) == 5 and all(name.startswith("ma") for name in names), names
     if g is None:
         return

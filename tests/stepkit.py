@@ -138,11 +138,14 @@ def execute_alone(nb, folder, url=None, names=False, **knobs):
     return nb, notebook_error(nb, folder, env)
 
 
+def cell_text(cell):
+    """What one executed cell printed (its streams), in order."""
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
 def printed(nb):
     """What a notebook's code cells printed, in order."""
-    return "".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
-    )
+    return "".join(cell_text(cell) for cell in nb.cells if cell.cell_type == "code")
 
 
 def run_notebook(nb, **knobs):

@@ -24,7 +24,7 @@ import pytest
 from tools.exercises import student as exercises
 from tools.generate import notebooks
 
-from stepkit import ROOT, environment, execute, notebook_error, step_numbers
+from stepkit import ROOT, cell_text, environment, execute, notebook_error, step_numbers
 
 STEPS = step_numbers()
 KNOBS = {"NUM_STEPS": 1, "NUM_SAMPLES": 1, "N_EMBD": 8, "N_HEAD": 2}  # small and quick; N_EMBD / N_HEAD = 4
@@ -502,10 +502,6 @@ def test_teachers_page_lists_every_exercise():
 # --- the student notebooks, executed ----------------------------------------------------------
 
 
-def printed(cell):
-    return "".join(output.get("text", "") for output in cell.outputs)
-
-
 def as_handed_out(n):
     """Student notebook n run as a student opens it, blanks and all, in a fresh kernel from
     notebooks/exercises/ (alone in a folder: tests/test_standalone.py). (nb, error)."""
@@ -529,8 +525,8 @@ def test_student_notebook_runs_to_its_first_check(n, kind):
     assert isinstance(error, CellExecutionError) and "NotImplementedError" in str(error), error
     done = [cell for cell in nb.cells if cell.cell_type == "code" and cell.outputs]
     first = next(cell for cell in nb.cells if exercises.is_check(cell))
-    assert first in done and printed(first).startswith("✗ ") and "not implemented yet" in printed(first)
-    assert "num docs: 32033" in "".join(printed(cell) for cell in done)
+    assert first in done and cell_text(first).startswith("✗ ") and "not implemented yet" in cell_text(first)
+    assert "num docs: 32033" in "".join(cell_text(cell) for cell in done)
 
 
 # --- no answer in the notebook, in any form ---------------------------------------------------

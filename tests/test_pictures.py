@@ -139,9 +139,8 @@ def test_a_blank_student_notebook_shows_each_picture_failing_in_one_line():
     """As handed out, train0's training cell stops at the blank; each picture cell after it, run anyway,
     says why in one line on stderr, no traceback."""
     nb = nbformat.read(exercises.notebook_path(0), as_version=4)
-    nb.cells = [
-        cell for cell in nb.cells if not exercises.is_check(cell)
-    ]  # the checks have tests of their own
+    # the checks have tests of their own
+    nb.cells = [cell for cell in nb.cells if not exercises.is_check(cell)]
     execute_notebook(nb, ROOT / "notebooks" / "exercises", environment(QUICK_NOTEBOOK), allow_errors=True)
     cells = {cell.id: cell for cell in nb.cells}
     for id in ("train0-09-counts-picture", "train0-09-smoothing-picture", "train0-09-loss-picture"):

@@ -24,6 +24,7 @@ from picturecheck import check_pictures
 from stepkit import (
     OFFLINE_URL,
     ROOT,
+    cell_text,
     execute,
     execute_alone,
     losses,
@@ -66,18 +67,14 @@ def test_notebook_runs_alone(n, where, tmp_path):
     assert len(checks) == len(exercises.exercises(n))
     for cell in checks:
         assert {o.output_type for o in cell.outputs} == {"stream"}, cell.outputs  # no True/False shown
-        assert printed_by(cell).startswith("✓ ") and printed_by(cell).count("\n") == 1, printed_by(cell)
-
-
-def printed_by(cell):
-    return "".join(output.get("text", "") for output in cell.outputs)
+        assert cell_text(cell).startswith("✓ ") and cell_text(cell).count("\n") == 1, cell_text(cell)
 
 
 def one_error_line(nb, cell_id):
     """The line a cell that stopped ends with, on stderr: no traceback, no IPython exit noise around it."""
     (cell,) = [cell for cell in nb.cells if cell.id == cell_id]
     assert {output.output_type for output in cell.outputs} == {"stream"}, cell.outputs
-    text = printed_by(cell)
+    text = cell_text(cell)
     assert "exit" not in text and "exception" not in text and "Traceback" not in text, text
     assert text.endswith("\n") and text.splitlines()[-1].startswith("error: "), text
     return text.splitlines()[-1]
@@ -91,7 +88,7 @@ def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     # alone, without tools/dataset.py, the knob is read where the step reads it: the training cell
     (reads,) = [cell for cell in nb.cells if cell.source.startswith("NUM_STEPS = knob(")]
     assert one_error_line(nb, reads.id) == "error: NUM_STEPS must be a positive integer, got 'abc'"
-    assert printed_by(reads).count("\n") == 1  # that line alone
+    assert cell_text(reads).count("\n") == 1  # that line alone
     # while a script run keeps its one line on stderr and its exit status
     result = run(STEPS[-1], NUM_STEPS="abc")
     assert (result.returncode, result.stderr) == (

@@ -155,7 +155,8 @@ def classroom(site, shots):
     with tempfile.TemporaryDirectory(prefix="lite-class-") as tmp:
         student0 = (site / "files" / "notebooks" / "exercises" / "train0.ipynb").read_text(encoding="utf-8")
         runaway_path = Path(tmp) / "train0-runaway.ipynb"
-        runaway_path.write_text(runaway_notebook(student0), encoding="utf-8")
+        runaway_text = runaway_notebook(student0)
+        runaway_path.write_text(runaway_text, encoding="utf-8")
         with (
             browser.LocalServer(SERVE, cwd=site) as server,
             browser.Browser(viewport=(1400, 1000), timeout=120) as b,
@@ -178,7 +179,7 @@ def classroom(site, shots):
             upload(page, runaway_path, "notebooks/exercises")
             page.close()
             there = f"{server.url}/{lite.lite_url('notebooks/exercises/' + runaway_path.name)}"
-            cells = len(json.loads(runaway_path.read_text(encoding="utf-8"))["cells"])
+            cells = code_cells(runaway_text)
             found = runaway(b, lambda page: page.goto(there), runaway_path.name, cells, shots)
             b.assert_local()
     return {"start": start, "runaway": found}
