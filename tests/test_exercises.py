@@ -8,7 +8,6 @@ of the step's globals; then the check cell's own code is evaluated there.
 """
 
 import ast
-import copy
 import importlib
 import io
 import os
@@ -539,24 +538,30 @@ def shapes(code, smallest=2):
     """The expressions of code with at least `smallest` operations, each as its shape: names (and dotted
     names) all one placeholder, numbers and operators kept. `(1 / n) * (p - (i == target))` holds
     `_ - (_ == _)`, which `(p - (i == k)) / n` holds too."""
+    known = {}  # id(node) -> (its shape, its number of operations): each subtree worked out once
 
-    class Anonymous(ast.NodeTransformer):
-        def visit_Name(self, node):
-            return ast.Name("_")
-
-        def visit_Attribute(self, node):
-            return ast.Name("_")
-
-        def visit_arg(self, node):
-            return ast.arg("_")
+    def shape(value):
+        if isinstance(value, list):
+            parts = [shape(item) for item in value]
+            return f"[{','.join(text for text, _ in parts)}]", sum(size for _, size in parts)
+        if not isinstance(value, ast.AST):
+            return repr(value), 0
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            return "_", 0
+        if isinstance(value, ast.arg):
+            return "arg(_)", 0
+        if id(value) not in known:
+            parts = [shape(field) for _, field in ast.iter_fields(value)]
+            text = f"{type(value).__name__}({','.join(text for text, _ in parts)})"
+            known[id(value)] = text, isinstance(value, OPERATIONS) + sum(size for _, size in parts)
+        return known[id(value)]
 
     found = {}
     for node in ast.walk(ast.parse(textwrap.dedent(code))):
         if isinstance(node, ast.expr) and not isinstance(node, (ast.Name, ast.Attribute, ast.Constant)):
-            shape = Anonymous().visit(copy.deepcopy(node))
-            size = sum(1 for n in ast.walk(shape) if isinstance(n, OPERATIONS))
+            text, size = shape(node)
             if size >= smallest:
-                found.setdefault(ast.dump(shape, annotate_fields=False), ast.unparse(node))
+                found.setdefault(text, ast.unparse(node))
     return found
 
 

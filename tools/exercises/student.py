@@ -35,6 +35,8 @@ tools/generate/notebooks.py.
 """
 
 import ast
+import copy
+import functools
 import re
 import sys
 import textwrap
@@ -642,7 +644,14 @@ with `NotImplementedError`: fill it in, run its cell again, then its check."""
 
 def notebook(n, teacher=False):
     """The student notebook of step n (nbformat 4.5, clean, stable ids); with teacher=True, the same
-    notebook with the solutions and their markers in place of the blanks (an nbgrader source)."""
+    notebook with the solutions and their markers in place of the blanks (an nbgrader source). A copy of
+    its own: the caller may change it."""
+    return copy.deepcopy(built(n, teacher, step_source(n)))
+
+
+@functools.cache
+def built(n, teacher, text):
+    """notebook(n, teacher) for the step's text, built once per text in a process (as notebooks.built)."""
     lesson = notebooks.notebook(n, setup=False)
     todo = {name: (exercise, parts) for name, exercise, parts in exercises(n)}
     cells, listed, number = [], [], {}

@@ -17,6 +17,8 @@ or without the old notebook present.
 Needs the pinned .venv (jupytext, nbformat): `make notebooks` builds it.
 """
 
+import copy
+import functools
 import re
 import sys
 
@@ -63,8 +65,15 @@ def notebook(n, setup=True):
     """steps/trainN.py as a clean notebook object (nbformat 4.5), with the pictures and the play cells of
     tools/generate/picture_cells.py; with setup, the collapsed setup cell of tools/generate/setup_cell.py
     right under the title, so that the notebook also works alone, and the one that carries the pictures'
-    code after the step's imports."""
-    nb = jupytext.reads(step_path(n).read_text(encoding="utf-8"), fmt="py:percent")
+    code after the step's imports. A copy of its own: the caller may change it."""
+    return copy.deepcopy(built(n, setup, step_path(n).read_text(encoding="utf-8")))
+
+
+@functools.cache
+def built(n, setup, text):
+    """notebook(n, setup) for the step's text: built once per text in a process, as the tests ask for each
+    notebook many times (the tools/ files it carries do not change while a process runs)."""
+    nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for index, cell in enumerate(nb.cells):
         cell.id = f"train{n}-{index:02d}"
