@@ -652,7 +652,7 @@ def notebook(n, teacher=False):
 @functools.cache
 def built(n, teacher, text):
     """notebook(n, teacher) for the step's text, built once per text in a process (as notebooks.built)."""
-    lesson = notebooks.notebook(n, setup=False)
+    lesson = copy.deepcopy(notebooks.built(n, False, text))  # its cells become the student's: a copy
     todo = {name: (exercise, parts) for name, exercise, parts in exercises(n)}
     cells, listed, number = [], [], {}
     for index, cell in enumerate(lesson.cells):
