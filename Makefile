@@ -24,7 +24,7 @@ DIFF_USAGE := usage: make diffN (N = $(word 2,$(STEPS))…$(LAST)), e.g. make di
 SAMPLE_USAGE := usage: make sampleN (N = $(FIRST)…$(LAST)), e.g. make sample5 PROMPT=ma
 
 .DEFAULT_GOAL := help
-.PHONY: help help-dev data test clean diffs venv step diff sample
+.PHONY: help help-dev data test test-notebooks clean diffs venv step diff sample
 
 # `## text` after a verb lists it in `make`; `##dev text` in `make help-dev`.
 VERBS = grep -hE '^[a-z-]+:.*$(1) ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*$(1) (.*)/  make \1\t\2/' | expand -t 24
@@ -76,8 +76,11 @@ venv: $(VENV)/.installed ##dev build the pinned environment (.venv) used by test
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) tools/run_tests.py --venv
 
-test: $(VENV)/.installed ## run every test (builds .venv on first use)
+test: $(VENV)/.installed ## run the tests of the steps and the tools (builds .venv on first use)
 	@$(PYTHON) tools/run_tests.py
+
+test-notebooks: $(VENV)/.installed ## run every notebook, lesson and student, in a fresh Jupyter kernel, and test it
+	@$(PYTHON) tools/run_tests.py --notebooks
 
 clean: ## remove the venvs, caches, downloads and everything built (keeps data/names.txt)
 	rm -rf $(VENV) .venv-* .pytest_cache $(BUILD)
@@ -133,7 +136,7 @@ docs: $(SITE_VENV)/.installed ## build the course site into build/site/ (serve i
 
 # The site's tests (a tiny build with .venv-site), then a second build (same bytes?), then the browser.
 docs-proof: docs browser-deps ##dev build again (same bytes?), then every link, search and a lesson in JupyterLite, in headless Chromium
-	SITE_PYTHON=$(SITE_VENV)/bin/python $(VPY) -m pytest -q -p no:xdist tests/test_docs.py
+	SITE_PYTHON=$(SITE_VENV)/bin/python $(VPY) -m pytest -q -p no:xdist -m "not chromium" tests/test_docs.py
 	$(SITE_VENV)/bin/python -m tools.site.build --verify
 	$(VPY) -m tools.browser.site
 

@@ -1,8 +1,11 @@
 """Shared fixtures: every test runs offline, with the knobs cleared, on a known dataset. And how make
 test's parallel run (pytest-xdist, --dist loadgroup: tools/run_tests.py) shares the tests out."""
 
+import gc
+
 import pytest
 
+import stepkit
 from stepkit import KNOBS, OFFLINE_URL
 
 # Each xdist worker has caches of its own (tests/steptests.py's quick() and lesson_notebook()): the
@@ -52,3 +55,17 @@ def offline_and_clean(monkeypatch):
     monkeypatch.setenv("NAMES_URL", OFFLINE_URL)
     for knob in KNOBS:
         monkeypatch.delenv(knob, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def kernels_only_where_marked(request, monkeypatch):
+    """make test leaves the kernel tests out: a test that starts a kernel must be marked so."""
+    monkeypatch.setattr(stepkit, "kernel_allowed", request.node.get_closest_marker("kernel") is not None)
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    """What outlives a test is the cached runs: millions of small objects that every full collection
+    would go through again, test after test (a tenth of the suite's time). Collected once now, the
+    survivors are frozen, so the collector looks only at what later tests make."""
+    gc.collect()
+    gc.freeze()

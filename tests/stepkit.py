@@ -81,6 +81,11 @@ def write(path, text, newline="\n"):
     return path
 
 
+# Whether the running test may start a Jupyter kernel: only one marked `kernel` (tests/conftest.py sets
+# this for each test), so that no kernel hides among make test's tests, which leave those out.
+kernel_allowed = True
+
+
 def execute_notebook(nb, cwd, env, allow_errors=False):
     """Execute a notebook (in place) in a fresh kernel whose current folder is cwd, with env; raise what
     nbclient raises (CellExecutionError for a cell that failed; with allow_errors, every cell runs).
@@ -92,6 +97,10 @@ def execute_notebook(nb, cwd, env, allow_errors=False):
     Each cell gets 60 s, far more than a quick-mode cell takes: a kernel that stops answering costs a
     minute, not ten. (ipykernel before 7.4 could leave a request unread until the wait for it timed out,
     ipython/ipykernel#1529: 300 s lost in a run, now and then.)"""
+    if not kernel_allowed:
+        raise RuntimeError(
+            "this test starts a Jupyter kernel: mark it @pytest.mark.kernel (make test-notebooks)"
+        )
     from nbclient import NotebookClient  # only the notebook tests need the .venv's Jupyter stack
     from traitlets.config import Config
 

@@ -2,7 +2,8 @@
 has.
 
 A test file collects the common tests with `class TestEveryStep(EveryStep): n = N`, so that
-`pytest tests/test_trainN.py` runs everything about step N and nothing else, and the whole suite
+`pytest tests/test_trainN.py` runs everything about step N and nothing else (`-m kernel`: its notebook,
+run in a Jupyter kernel, which make test leaves to make test-notebooks), and the whole suite
 runs each step (and each lesson notebook) once for all the files that read it. (With pytest-xdist,
 as make test runs the suite, every worker process has caches of its own: tests/conftest.py keeps
 the tests that read one cached run on one worker.)
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tools import steprun
 from tools.generate import notebooks
@@ -194,6 +196,7 @@ class EveryStep:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
 
+    @pytest.mark.kernel
     def test_notebook_runs_in_quick_mode(self):
         _, out = lesson_notebook(self.n)
         assert "num docs: 32033" in out and "saved " not in out  # names.txt beside it: no download
@@ -203,6 +206,7 @@ class EveryStep:
         step_out = notebook_run(self.n)[1]
         assert (losses(out), samples(out)) == (losses(step_out), samples(step_out))
 
+    @pytest.mark.kernel
     def test_notebook_draws_its_pictures_from_its_run(self):
         """Each picture of the executed lesson notebook against what the run printed and, drawn again, against
         the same run made in this process (the run is seeded: the same values)."""

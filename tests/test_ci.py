@@ -77,7 +77,11 @@ def test_ci_runs_each_check_as_a_stage():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert subprocess.run([BASH, "-n", str(ROOT / ".ci" / "run")]).returncode == 0  # it parses
     stages = re.findall(r"^stage (\S+) (.*?)(?:\s+#.*)?$", script, re.M)
-    assert {"tests", "lab", "lite", "learner", "nbgrader"} <= {name for name, _ in stages}
-    assert dict(stages)["tests"] == "make test" and "INSTALL_CHROMIUM=1" in dict(stages)["lab"]
+    assert {"tests", "notebooks", "lab", "lite", "learner", "nbgrader"} <= {name for name, _ in stages}
+    assert (
+        dict(stages)["tests"] == "make test"
+        and dict(stages)["notebooks"] == "make test-notebooks"
+        and "INSTALL_CHROMIUM=1" in dict(stages)["lab"]
+    )
     assert script.rstrip().endswith("\nstages_summary")  # its status is CI's
     assert not re.search(r"^set -\w*e", script, re.M), "set -e would end CI at the first failed stage"

@@ -237,6 +237,7 @@ def test_a_lesson_page_has_its_outputs_and_not_its_setup_cell(site, n):
     assert ("What next" in plain and "make sample5 PROMPT=ma" in plain) == (n == STEPS[-1])
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("n", STEPS, ids=[f"train{n}" for n in STEPS])
 def test_a_lesson_page_shows_what_the_notebook_prints_in_jupyter(site, n):
     """The same quick run in the suite's own kernel (tests/steptests.py, alone, names.txt beside it): the

@@ -515,6 +515,7 @@ def as_handed_out(n):
 # pictures from the run: tests/test_standalone.py runs it so, alone in a folder.
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("n,kind", [(n, "blank") for n in STEPS])
 def test_student_notebook_runs_to_its_first_check(n, kind):
     """As handed out, the notebook finds the dataset and the checkers, and runs until a blank is used."""

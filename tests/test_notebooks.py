@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from nbformat.v4 import new_code_cell
 
 from tools.generate import notebooks
@@ -57,6 +58,7 @@ def test_check_command_reports_what_problems_finds():
     assert (result.returncode, result.stderr.splitlines()) == (1 if expected else 0, expected)
 
 
+@pytest.mark.kernel
 def test_a_knob_can_be_set_from_a_first_cell():
     nb = notebooks.notebook(STEPS[-1])
     nb.cells.insert(1, new_code_cell('import os; os.environ["NUM_STEPS"] = "2"', id="classroom"))

@@ -76,10 +76,11 @@ def test_make_test_runs_the_suite_in_parallel_and_pytest_options_win(monkeypatch
         "run",
         lambda command, cwd: ran.append(command) or subprocess.CompletedProcess(command, 0),
     )
-    assert run_tests.main([]) == run_tests.main(["--", "-n", "0"]) == 0
+    assert run_tests.main([]) == run_tests.main(["--", "-n", "0"]) == run_tests.main(["--notebooks"]) == 0
     expected = [] if os.name == "nt" else ["-n", "auto", "--dist", "loadgroup"]
-    assert ran[0][1:] == ["-m", "pytest", "-q", *expected]
+    assert ran[0][1:] == ["-m", "pytest", "-q", *expected]  # pytest.ini's -m: not the kernel tests
     assert ran[1][-2:] == ["-n", "0"]  # pytest's last -n is the one it uses
+    assert ran[2][1:] == ["-m", "pytest", "-q", *expected, "-m", "kernel"]  # make test-notebooks: only them
 
 
 def test_the_tests_of_one_group_run_on_one_worker():
@@ -115,6 +116,7 @@ def test_the_tests_of_one_group_run_on_one_worker():
     assert len(workers["tests/test_train3.py"] | workers["tests/test_train4.py"]) == 1, workers
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(os.name == "nt", reason="Windows: kernels talk over TCP (make test runs in one process)")
 def test_a_notebook_kernel_talks_over_unix_sockets_of_its_own(tmp_path):
     nbformat = pytest.importorskip("nbformat")
@@ -128,3 +130,11 @@ def test_a_notebook_kernel_talks_over_unix_sockets_of_its_own(tmp_path):
     execute_notebook(nb, tmp_path, dict(os.environ))
     assert nb.cells[0].outputs[0]["text"] == "ipc\n"
     assert list(tmp_path.iterdir()) == []  # its sockets are not in its current folder
+
+
+def test_a_test_not_marked_kernel_cannot_start_one(tmp_path):
+    """make test leaves out the tests marked kernel (make test-notebooks runs them): an unmarked test that
+    starts a kernel fails, rather than slowing make test down unseen."""
+    nbformat = pytest.importorskip("nbformat")
+    with pytest.raises(RuntimeError, match=r"mark it @pytest.mark.kernel \(make test-notebooks\)"):
+        execute_notebook(nbformat.v4.new_notebook(), tmp_path, dict(os.environ))

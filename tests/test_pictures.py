@@ -135,6 +135,7 @@ def test_a_blank_still_to_fill_in_is_one_line():
     assert "no loss printed yet" in one_line(lambda: pictures.loss_curve(g))
 
 
+@pytest.mark.kernel
 def test_a_blank_student_notebook_shows_each_picture_failing_in_one_line():
     """As handed out, train0's training cell stops at the blank; each picture cell after it, run anyway,
     says why in one line on stderr, no traceback."""
@@ -149,6 +150,7 @@ def test_a_blank_student_notebook_shows_each_picture_failing_in_one_line():
         assert outputs[0].text.startswith("no picture yet: ") and outputs[0].text.count("\n") == 1
 
 
+@pytest.mark.kernel
 def test_without_matplotlib_or_ipywidgets_a_picture_is_one_line_and_the_rest_runs(tmp_path):
     for name in ("matplotlib", "ipywidgets"):
         (tmp_path / name).mkdir()

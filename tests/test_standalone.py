@@ -48,6 +48,7 @@ def step_run(n):
     return execute(n, **KNOBS)[1]
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("n,where", CASES, ids=[f"student-{n}-{w}" for n, w in CASES])
 def test_notebook_runs_alone(n, where, tmp_path):
     folder = tmp_path / f"student{n}-{where}"
@@ -80,6 +81,7 @@ def one_error_line(nb, cell_id):
     return text.splitlines()[-1]
 
 
+@pytest.mark.kernel
 def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     nb = notebooks.notebook(STEPS[-1])
     nb.cells.insert(2, new_code_cell('import os\nos.environ["NUM_STEPS"] = "abc"', id="bad-knob"))
@@ -97,6 +99,7 @@ def test_a_bad_knob_in_a_notebook_is_one_line(tmp_path):
     )
 
 
+@pytest.mark.kernel
 def test_offline_and_alone_the_notebook_says_so_in_one_line(tmp_path):
     nb, error = execute_alone(exercises.notebook(STEPS[0]), tmp_path / "offline", **KNOBS)
     assert error is not None

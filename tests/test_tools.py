@@ -419,7 +419,11 @@ def test_the_notebook_generator_without_the_pinned_environment():
         (["run_tests.py", "-k", "diff"], "unrecognized arguments: -k (pytest's own options go after --)"),
         (
             ["run_tests.py", "--venv", "tests/test_tools.py"],
-            "--venv runs no test: give it no pytest arguments",
+            "--venv runs no test: give it no --notebooks and no pytest arguments",
+        ),
+        (
+            ["run_tests.py", "--venv", "--notebooks"],
+            "--venv runs no test: give it no --notebooks and no pytest arguments",
         ),
     ],
 )

@@ -1,6 +1,7 @@
 """Run the tests in the pinned environment, building it first if needed: `make test` without make.
 
-    python tools/run_tests.py                        # every test (what `make test` runs; on Windows too)
+    python tools/run_tests.py                        # the tests (what `make test` runs; on Windows too)
+    python tools/run_tests.py --notebooks            # every notebook run in a kernel (make test-notebooks)
     python tools/run_tests.py --venv                 # only build or refresh .venv (what `make venv` runs)
     python tools/run_tests.py tests/test_train3.py   # some of the tests
     python tools/run_tests.py -- -x -k diff          # pytest's own options, after --
@@ -112,6 +113,11 @@ def main(argv=None):
     parser = command_line(__doc__, __file__)
     parser.add_argument("--venv", action="store_true", help="only build or refresh .venv, run no test")
     parser.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="run the tests that execute a notebook in a fresh Jupyter kernel (the others leave them out)",
+    )
+    parser.add_argument(
         "pytest_args",
         nargs="*",
         metavar="PYTEST_ARG",
@@ -120,8 +126,8 @@ def main(argv=None):
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)} (pytest's own options go after --)")
-    if args.venv and args.pytest_args:
-        parser.error("--venv runs no test: give it no pytest arguments")
+    if args.venv and (args.pytest_args or args.notebooks):
+        parser.error("--venv runs no test: give it no --notebooks and no pytest arguments")
     if not up_to_date():
         error = build()
         if error:
@@ -129,7 +135,8 @@ def main(argv=None):
             return 1
     if args.venv:
         return 0
-    pytest = [str(python()), "-m", "pytest", "-q", *PARALLEL, *args.pytest_args]
+    which = ["-m", "kernel"] if args.notebooks else []  # pytest.ini leaves them out otherwise
+    pytest = [str(python()), "-m", "pytest", "-q", *PARALLEL, *which, *args.pytest_args]
     return subprocess.run(pytest, cwd=ROOT).returncode
 
 
